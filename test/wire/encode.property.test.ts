@@ -1,0 +1,62 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { decodeWriteRequest } from "../../core/wire/decode.ts";
+import { WriteRequestEncoder } from "../../core/wire/encode.ts";
+import { metadataFor, series } from "./arbitraries.ts";
+import { referenceV1, referenceV2 } from "./reference.ts";
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const encoder = new WriteRequestEncoder();
+const request = fc.array(series, { maxLength: 6 }).chain((list) => fc.tuple(fc.constant(list), metadataFor(list)));
+
+describe("fast encoder equals toBinary of the generated messages", () => {
+  it("v1, random series and metadata", () => {
+    fc.assert(
+      fc.property(request, ([list, metadata]) => {
+        expect(hex(encoder.encode(list, { metadata }))).toBe(hex(referenceV1(list, metadata)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("v2, random series and metadata", () => {
+    fc.assert(
+      fc.property(request, ([list, metadata]) => {
+        expect(hex(encoder.encode(list, { version: "v2", metadata }))).toBe(hex(referenceV2(list, metadata)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reusing one encoder across requests never leaks state between them", () => {
+    fc.assert(
+      fc.property(fc.array(request, { minLength: 2, maxLength: 4 }), (requests) => {
+        for (const [list, metadata] of requests) {
+          expect(hex(encoder.encode(list, { version: "v2", metadata }))).toBe(hex(referenceV2(list, metadata)));
+          expect(hex(encoder.encode(list, { metadata }))).toBe(hex(referenceV1(list, metadata)));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("decode(encode(x)) gives back the series (labels with empty values dropped)", () => {
+    fc.assert(
+      fc.property(request, fc.constantFrom("v1" as const, "v2" as const), ([list, metadata], version) => {
+        const decoded = decodeWriteRequest(encoder.encode(list, { version, metadata }));
+        expect(decoded.version).toBe(version);
+        expect(decoded.series.length).toBe(list.length);
+        decoded.series.forEach((got, i) => {
+          const want = list[i];
+          const kept = [];
+          for (let j = 0; j < want.labels.length; j += 2) if (want.labels[j + 1] !== "") kept.push(want.labels[j], want.labels[j + 1]);
+          expect(got.labels).toEqual(kept);
+          expect((got.samples ?? []).map((s) => [s.value, s.timestamp])).toEqual((want.samples ?? []).map((s) => [s.value, s.timestamp]));
+          expect((got.histograms ?? []).length).toBe((want.histograms ?? []).length);
+          expect((got.exemplars ?? []).length).toBe((want.exemplars ?? []).length);
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
