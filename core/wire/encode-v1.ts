@@ -44,6 +44,22 @@ export function writeLabelsV1(w: ProtoWriter, rules: SeriesRules, labels: Labels
   }
 }
 
+/**
+ * A frozen label array cannot change (Registry snapshots hand out frozen arrays, reused across
+ * collects), so its checked, encoded bytes are kept and copied with one memcpy next time.
+ */
+function writeFrozenLabelsV1(w: ProtoWriter, rules: SeriesRules, labels: Labels): void {
+  const block = rules.v1LabelBlocks.get(labels);
+  if (block !== undefined) {
+    w.bytes(block);
+    return;
+  }
+  rules.checkLabels(labels, true);
+  const start = w.pos;
+  writeLabelsV1(w, rules, labels, labels);
+  rules.v1LabelBlocks.set(labels, w.buf.slice(start, w.pos));
+}
+
 function writeExemplarV1(w: ProtoWriter, rules: SeriesRules, e: Exemplar, owner: Labels): void {
   w.ensure(1);
   w.byte(TAG_EXEMPLAR);
@@ -72,11 +88,14 @@ export function encodeSeriesListV1(
   for (let s = 0; s < series.length; s++) {
     const ts = series[s];
     const labels = ts.labels;
-    rules.checkLabels(labels, true);
     w.ensure(1 + SERIES_LENGTH_RESERVE);
     w.byte(TAG_TIMESERIES);
     const at = w.beginLength(SERIES_LENGTH_RESERVE);
-    writeLabelsV1(w, rules, labels, labels);
+    if (Object.isFrozen(labels)) writeFrozenLabelsV1(w, rules, labels);
+    else {
+      rules.checkLabels(labels, true);
+      writeLabelsV1(w, rules, labels, labels);
+    }
 
     const samples = ts.samples;
     if (samples !== undefined && samples.length > 0) {

@@ -21,26 +21,69 @@ const TAG_HISTOGRAM = 0x1a; // TimeSeries.histograms = 3
 const TAG_EXEMPLAR = 0x22; // TimeSeries.exemplars = 4
 const TAG_METADATA = 0x2a; // TimeSeries.metadata = 5
 
-/** The symbol table of one request. */
+/** Interned strings kept across requests before the interner starts afresh (bounds memory). */
+const MAX_INTERNED = 1 << 20;
+
+/**
+ * The symbol table of one request, on top of an interner that lives across requests: a string
+ * seen before costs one Map lookup (never an insert) and a stamp check, and a frozen label array
+ * seen before costs no lookup at all (its interned ids are cached).
+ */
 class SymbolTable {
-  private readonly refs = new Map<string, number>();
+  private ids = new Map<string, number>();
+  private strings: string[] = [];
+  /** Per request: ref of an interned id, valid when `stamp[id] === generation`. */
+  private refOf = new Int32Array(4096);
+  private stamp = new Uint32Array(4096);
+  private generation = 0;
   readonly symbols: string[] = [];
+  /** Frozen label arrays → interned ids of their non-empty pairs. */
+  frozenIds = new WeakMap<Labels, Uint32Array>();
   /** Per label position, the last string seen and its ref: label names almost always hit. */
   readonly labelCache = new RefCache();
   readonly exemplarCache = new RefCache();
 
   reset(): void {
-    this.refs.clear();
+    if (this.strings.length > MAX_INTERNED || this.generation === 0xffffffff) {
+      this.ids = new Map();
+      this.strings = [];
+      this.frozenIds = new WeakMap();
+      this.stamp.fill(0);
+      this.generation = 0;
+    }
+    this.generation++;
     this.symbols.length = 0;
     this.labelCache.clear();
     this.exemplarCache.clear();
-    this.add("");
+    this.refById(this.idOf(""));
   }
 
-  private add(s: string): number {
+  /** Interned id of `s`, or -1 for a lone surrogate. */
+  idOf(s: string): number {
+    const known = this.ids.get(s);
+    if (known !== undefined) return known;
+    if (!isWellFormed(s)) return -1;
+    const id = this.strings.length;
+    this.strings.push(s);
+    this.ids.set(s, id);
+    if (id >= this.stamp.length) {
+      const stamp = new Uint32Array(this.stamp.length * 2);
+      stamp.set(this.stamp);
+      this.stamp = stamp;
+      const refOf = new Int32Array(this.refOf.length * 2);
+      refOf.set(this.refOf);
+      this.refOf = refOf;
+    }
+    return id;
+  }
+
+  /** This request's ref of an interned id, adding it to the symbols on first use. */
+  refById(id: number): number {
+    if (this.stamp[id] === this.generation) return this.refOf[id];
     const ref = this.symbols.length;
-    this.symbols.push(s);
-    this.refs.set(s, ref);
+    this.symbols.push(this.strings[id]);
+    this.stamp[id] = this.generation;
+    this.refOf[id] = ref;
     return ref;
   }
 
@@ -57,9 +100,8 @@ class SymbolTable {
 
   /** Ref of `s` without the identity cache. Returns -1 for a lone surrogate. */
   lookup(s: string): number {
-    const ref = this.refs.get(s);
-    if (ref !== undefined) return ref;
-    return isWellFormed(s) ? this.add(s) : -1;
+    const id = this.idOf(s);
+    return id < 0 ? -1 : this.refById(id);
   }
 }
 
@@ -99,6 +141,32 @@ function writeRefs(w: ProtoWriter, rules: SeriesRules, table: SymbolTable, label
   else w.endLength(at, 1);
 }
 
+/**
+ * A frozen label array cannot change, so it is checked and interned once; later requests only
+ * map its interned ids to this request's refs.
+ */
+function writeFrozenRefs(w: ProtoWriter, rules: SeriesRules, table: SymbolTable, labels: Labels): void {
+  let ids = table.frozenIds.get(labels);
+  if (ids === undefined) {
+    rules.checkLabels(labels, true);
+    const list: number[] = [];
+    for (let i = 0; i < labels.length; i += 2) {
+      if (labels[i + 1].length === 0) continue;
+      const a = table.idOf(labels[i]);
+      const b = table.idOf(labels[i + 1]);
+      if (a < 0 || b < 0) rules.badValue(labels, a < 0 ? labels[i] : labels[i + 1]);
+      list.push(a, b);
+    }
+    ids = Uint32Array.from(list);
+    table.frozenIds.set(labels, ids);
+  }
+  w.ensure(1);
+  w.byte(TAG_LABELS_REFS);
+  const at = w.beginLength(1);
+  for (let i = 0; i < ids.length; i++) w.uint32(table.refById(ids[i]));
+  w.endLength(at, 1);
+}
+
 export function encodeSeriesListV2(
   out: ProtoWriter,
   rules: SeriesRules,
@@ -115,11 +183,14 @@ export function encodeSeriesListV2(
   for (let s = 0; s < series.length; s++) {
     const ts = series[s];
     const labels = ts.labels;
-    rules.checkLabels(labels, true);
     w.ensure(3);
     w.byte(TAG_TIMESERIES);
     const at = w.beginLength(2);
-    writeRefs(w, rules, table, labels, labels, table.labelCache);
+    if (Object.isFrozen(labels)) writeFrozenRefs(w, rules, table, labels);
+    else {
+      rules.checkLabels(labels, true);
+      writeRefs(w, rules, table, labels, labels, table.labelCache);
+    }
 
     const samples = ts.samples;
     if (samples !== undefined && samples.length > 0) {

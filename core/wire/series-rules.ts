@@ -20,14 +20,24 @@ import {
 import type { BucketSpan, Exemplar, Labels, NativeHistogram, Sample } from "./types.ts";
 
 export class SeriesRules {
-  private readonly validNames: string[] = [];
   private lastMetricName = "";
+
+  /** Encoded v1 label bytes of frozen label arrays that passed these rules (see encode-v1.ts). */
+  readonly v1LabelBlocks = new WeakMap<Labels, Uint8Array>();
 
   constructor(readonly mode: NameValidation) {}
 
   fail(rule: EncodeRule, labels: Labels, detail: string): never {
+    // The name cache may hold a half-checked series now: forget it.
+    this.prevNames.length = 0;
     throw new EncodeError(rule, describeLabels(labels), detail);
   }
+
+  /**
+   * Names of the last series that passed: a series whose names match it slot by slot is known
+   * to be sorted, unique and valid up to the first slot that differs.
+   */
+  private readonly prevNames: string[] = [];
 
   /**
    * Check the labels of a series; returns nothing, throws on the first broken rule.
@@ -38,30 +48,21 @@ export class SeriesRules {
       this.fail("labels-malformed", Array.isArray(labels) ? labels : [], "labels must be a flat [name, value, …] array of even length");
     }
     const n = labels.length;
+    const cache = this.prevNames;
+    let hit = true;
     let hasName = false;
     let prev = "";
-    const utf8 = this.mode === "utf8";
     for (let i = 0; i < n; i += 2) {
       const name = labels[i];
       const value = labels[i + 1];
-      if (typeof name !== "string" || typeof value !== "string") {
-        this.fail("labels-malformed", labels, `label ${i / 2} is not a pair of strings`);
-      }
-      if (i > 0) {
-        const order = utf8 ? compareUtf8(prev, name) : prev < name ? -1 : prev === name ? 0 : 1;
-        if (order >= 0) {
-          if (order === 0) this.fail("label-duplicate", labels, `duplicate label name ${JSON.stringify(name)}`);
-          this.fail("labels-unsorted", labels, `label ${JSON.stringify(name)} comes after ${JSON.stringify(prev)}; labels must be sorted by name`);
-        }
+      if (typeof value !== "string") this.fail("labels-malformed", labels, `label ${i / 2} is not a pair of strings`);
+      const slot = i >> 1;
+      if (!hit || cache[slot] !== name) {
+        hit = false;
+        this.checkName(labels, i, name, prev);
+        cache[slot] = name;
       }
       prev = name;
-      const slot = i >> 1;
-      if (this.validNames[slot] !== name) {
-        if (!isValidLabelName(name, this.mode)) {
-          this.fail("label-name-invalid", labels, `invalid label name ${JSON.stringify(name)} (${this.mode} syntax)`);
-        }
-        this.validNames[slot] = name;
-      }
       if (name === "__name__") {
         hasName = true;
         if (value !== this.lastMetricName) {
@@ -72,7 +73,22 @@ export class SeriesRules {
         }
       }
     }
+    cache.length = n >> 1;
     if (requireName && !hasName) this.fail("metric-name-missing", labels, "no __name__ label");
+  }
+
+  private checkName(labels: Labels, i: number, name: string, prev: string): void {
+    if (typeof name !== "string") this.fail("labels-malformed", labels, `label ${i / 2} is not a pair of strings`);
+    if (i > 0) {
+      const order = this.mode === "utf8" ? compareUtf8(prev, name) : prev < name ? -1 : prev === name ? 0 : 1;
+      if (order >= 0) {
+        if (order === 0) this.fail("label-duplicate", labels, `duplicate label name ${JSON.stringify(name)}`);
+        this.fail("labels-unsorted", labels, `label ${JSON.stringify(name)} comes after ${JSON.stringify(prev)}; labels must be sorted by name`);
+      }
+    }
+    if (!isValidLabelName(name, this.mode)) {
+      this.fail("label-name-invalid", labels, `invalid label name ${JSON.stringify(name)} (${this.mode} syntax)`);
+    }
   }
 
   /** A label value the writer could not encode: only a lone surrogate does that. */

@@ -60,3 +60,34 @@ describe("fast encoder equals toBinary of the generated messages", () => {
     );
   });
 });
+
+describe("frozen label arrays take the cached path and still equal toBinary", () => {
+  const freeze = (list: readonly import("../../core/wire/types.ts").Series[]) => list.map((s) => ({ ...s, labels: Object.freeze([...s.labels]) }));
+  for (const version of ["v1", "v2"] as const) {
+    it(`${version}: first encode, cached re-encode, and a mix with unfrozen series`, () => {
+      const enc = new WriteRequestEncoder();
+      const reference = version === "v1" ? referenceV1 : referenceV2;
+      fc.assert(
+        fc.property(request, fc.array(fc.boolean(), { maxLength: 6 }), ([list, metadata], mask) => {
+          const frozen = freeze(list);
+          const mixed = list.map((s, i) => (mask[i] ? frozen[i] : s));
+          const want = hex(reference(list, metadata));
+          expect(hex(enc.encode(frozen, { version, metadata }))).toBe(want);
+          expect(hex(enc.encode(frozen, { version, metadata }))).toBe(want);
+          expect(hex(enc.encode(mixed, { version, metadata }))).toBe(want);
+          expect(hex(enc.encode([...frozen].reverse(), { version, metadata }))).toBe(hex(reference([...list].reverse(), metadata)));
+        }),
+        { numRuns: 150 },
+      );
+    });
+  }
+
+  it("a frozen array that broke a rule is refused every time, not cached", () => {
+    const bad = Object.freeze(["job", "x", "__name__", "up"]);
+    const enc = new WriteRequestEncoder();
+    expect(() => enc.encode([{ labels: bad }])).toThrow(/sorted/);
+    expect(() => enc.encode([{ labels: bad }])).toThrow(/sorted/);
+    expect(() => enc.encode([{ labels: bad }], { version: "v2" })).toThrow(/sorted/);
+    expect(() => enc.encode([{ labels: bad }], { version: "v2" })).toThrow(/sorted/);
+  });
+});
