@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// `npm test`: type-check, then every runtime's test suite, then one closing line
+// `N passed, N failed` summed over all of them (CI reads that line; vitest's own summary is
+// not a format CI knows). A runtime that cannot run counts as a failure, never as a skip.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+
+mkdirSync(".cache", { recursive: true });
+let passed = 0;
+let failed = 0;
+const rows = [];
+
+function run(cmd, args, opts = {}) {
+  console.log(`\n$ ${cmd} ${args.join(" ")}`);
+  const r = spawnSync(cmd, args, { stdio: "inherit", ...opts });
+  return r.status === 0;
+}
+
+// 1. Types: the library, the tests and the benchmarks.
+for (const project of ["tsconfig.json", "test/tsconfig.json"]) {
+  const ok = run("npx", ["tsc", "-p", project]);
+  rows.push([`typecheck ${project}`, ok ? 1 : 0, ok ? 0 : 1]);
+  ok ? passed++ : failed++;
+}
+
+// 2. Runtimes. Each writes a vitest JSON report that we count.
+function vitestReport(name, args, env = {}) {
+  const out = `.cache/vitest-${name}.json`;
+  rmSync(out, { force: true });
+  const ok = run(args[0], [...args.slice(1), "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], {
+    env: { ...process.env, ...env },
+  });
+  if (!existsSync(out)) {
+    console.error(`\n${name}: no test report was written (the runner failed to start): counted as 1 failure`);
+    rows.push([name, 0, 1]);
+    failed++;
+    return;
+  }
+  const report = JSON.parse(readFileSync(out, "utf8"));
+  const p = report.numPassedTests ?? 0;
+  const f = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0) + (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  const extra = !ok && f === 0 ? 1 : 0; // runner failed without a failed test: still a failure
+  rows.push([name, p, f + extra]);
+  passed += p;
+  failed += f + extra;
+}
+
+vitestReport("node", ["npx", "vitest", "run"]);
+
+console.log("\nruntime/check                passed  failed");
+for (const [name, p, f] of rows) console.log(`${name.padEnd(28)} ${String(p).padStart(6)}  ${String(f).padStart(6)}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
