@@ -121,7 +121,3 @@ export function printEncodeTable(rows: readonly EncodeRow[]): string {
   }
   return out.join("\n");
 }
-
-if (import.meta.url === `file://${process.argv[1]}` && !process.env.PROMWIRE_BENCH_LIBRARY) {
-  console.log(printEncodeTable(runEncodeBench(Number(process.env.BENCH_BUDGET_MS ?? 1500))));
-}

@@ -56,3 +56,188 @@ export class DecodeError extends PromwireError {
     super(offset === undefined ? detail : `${detail} (at byte ${offset})`);
   }
 }
+
+// ---- Transport errors (core/client). URLs in messages are redacted to origin + path. ----
+
+/** A receiver answered with a non-success status. */
+export class HttpError extends PromwireError {
+  readonly _tag = "HttpError" as const;
+  override readonly name = "HttpError";
+  constructor(
+    /** The HTTP status code. */
+    readonly status: number,
+    /** The first 1 KiB of the response body, decoded as UTF-8. */
+    readonly body: string,
+    /** Where the request went: origin and path only, never credentials or query. */
+    readonly url: string,
+    /** A `Retry-After` the receiver sent, in milliseconds from when the response arrived. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(`HTTP ${status} from ${url}${body ? `: ${body}` : ""}`);
+  }
+}
+
+/** The request never got a response: connection refused or reset, DNS failure, TLS error… */
+export class NetworkError extends PromwireError {
+  readonly _tag = "NetworkError" as const;
+  override readonly name = "NetworkError";
+  constructor(
+    readonly url: string,
+    readonly detail: string,
+  ) {
+    super(`network error sending to ${url}: ${detail}`);
+  }
+}
+
+/** One attempt took longer than its timeout and was aborted. */
+export class TimeoutError extends PromwireError {
+  readonly _tag = "TimeoutError" as const;
+  override readonly name = "TimeoutError";
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`request to ${url} timed out after ${timeoutMs} ms`);
+  }
+}
+
+/** A redirect that promwire refused to follow (another host while credentials are set, or too many hops). */
+export class RedirectError extends PromwireError {
+  readonly _tag = "RedirectError" as const;
+  override readonly name = "RedirectError";
+  constructor(
+    readonly status: number,
+    readonly url: string,
+    readonly detail: string,
+  ) {
+    super(`redirect ${status} from ${url} not followed: ${detail}`);
+  }
+}
+
+/** Why data was given up on. */
+export type RejectReason = "status" | "retry-budget" | "partial-write" | "encode" | "too-large" | "closed";
+
+/**
+ * Samples that were definitively not delivered: the receiver refused them (4xx), the retry budget
+ * ran out, the receiver reported a partial write, or they could not be encoded.
+ */
+export class RejectedError extends PromwireError {
+  readonly _tag = "RejectedError" as const;
+  override readonly name = "RejectedError";
+  constructor(
+    readonly reason: RejectReason,
+    /** How many samples (float + histogram) were given up on. */
+    readonly samples: number,
+    /** How many attempts were made (0 when nothing was sent). */
+    readonly attempts: number,
+    /** The last underlying error, when there was one. */
+    readonly lastError?: PromwireError,
+  ) {
+    super(`${samples} samples not delivered (${reason}, ${attempts} attempts)${lastError ? `: ${lastError.message}` : ""}`);
+  }
+}
+
+/** What a Pushgateway or writer configuration check refused. */
+export type ValidationRule =
+  | "job-empty"
+  | "grouping-label-invalid"
+  | "grouping-instance-empty"
+  | "metric-has-job-label"
+  | "metric-has-grouping-label"
+  | "timestamp-not-allowed"
+  | "option-invalid";
+
+/** An option or a pushed metric breaks a rule; raised before any request is made. */
+export class ValidationError extends PromwireError {
+  readonly _tag = "ValidationError" as const;
+  override readonly name = "ValidationError";
+  constructor(
+    readonly rule: ValidationRule,
+    readonly detail: string,
+  ) {
+    super(`${rule}: ${detail}`);
+  }
+}
+
+/** Data was handed to a writer after `close()`. */
+export class ClosedError extends PromwireError {
+  readonly _tag = "ClosedError" as const;
+  override readonly name = "ClosedError";
+  constructor() {
+    super("the remote-write writer is closed");
+  }
+}
+
+// ---- Metric type errors (core/metrics). ----
+
+/** What a metric definition or use broke. */
+export type MetricRule =
+  | "name-invalid"
+  | "help-invalid"
+  | "unit-invalid"
+  | "buckets-invalid"
+  | "option-invalid"
+  | "value-invalid"
+  | "duplicate-registration";
+
+/** A metric was defined, registered or updated against the rules; thrown before anything changes. */
+export class MetricError extends PromwireError {
+  readonly _tag = "MetricError" as const;
+  override readonly name = "MetricError";
+  constructor(
+    readonly rule: MetricRule,
+    /** The metric's name, as given. */
+    readonly metric: string,
+    readonly detail: string,
+  ) {
+    super(`${rule}: ${detail} (metric ${JSON.stringify(metric)})`);
+  }
+}
+
+/** What a label name, a label set or an exemplar broke. */
+export type LabelRule =
+  | "label-name-invalid"
+  | "label-name-reserved"
+  | "label-name-duplicate"
+  | "label-missing"
+  | "label-unexpected"
+  | "label-value-invalid"
+  | "exemplar-too-long";
+
+/** A label set does not fit a metric: names the metric and the label at fault. */
+export class LabelError extends PromwireError {
+  readonly _tag = "LabelError" as const;
+  override readonly name = "LabelError";
+  constructor(
+    readonly rule: LabelRule,
+    /** The metric's name. */
+    readonly metric: string,
+    /** The offending label name (for `exemplar-too-long`, the exemplar's label names joined by `,`). */
+    readonly label: string,
+    readonly detail: string,
+  ) {
+    super(`${rule}: ${detail} (metric ${JSON.stringify(metric)}, label ${JSON.stringify(label)})`);
+  }
+}
+
+/**
+ * An exposition page (Prometheus text 0.0.4 or OpenMetrics 1.0) that does not parse. Carries the
+ * 1-based line and column (in UTF-16 code units) and a quote of the offending line, so a user can
+ * find the problem in a page of thousands of lines.
+ */
+export class ParseError extends PromwireError {
+  readonly _tag = "ParseError" as const;
+  override readonly name = "ParseError";
+  constructor(
+    /** 1-based line number. */
+    readonly line: number,
+    /** 1-based column (UTF-16 code units) where the problem starts. */
+    readonly column: number,
+    /** The offending line, cut to at most 120 characters around the column. */
+    readonly excerpt: string,
+    /** What was expected or wrong. */
+    readonly reason: string,
+  ) {
+    super(`line ${line}, column ${column}: ${reason}: ${JSON.stringify(excerpt)}`);
+  }
+}
