@@ -48,16 +48,21 @@ export function writeLabelsV1(w: ProtoWriter, rules: SeriesRules, labels: Labels
  * A frozen label array cannot change (Registry snapshots hand out frozen arrays, reused across
  * collects), so its checked, encoded bytes are kept and copied with one memcpy next time.
  */
-function writeFrozenLabelsV1(w: ProtoWriter, rules: SeriesRules, labels: Labels): void {
-  const block = rules.v1LabelBlocks.get(labels);
-  if (block !== undefined) {
+function writeFrozenLabelsV1(w: ProtoWriter, rules: SeriesRules, labels: Labels, index: number): void {
+  const cache = rules.v1Frozen;
+  // A writer usually re-sends the same series in the same order: check that slot before the WeakMap.
+  let block = cache.labelsAt[index] === labels ? cache.blockAt[index] : cache.blocks.get(labels);
+  if (block === undefined) {
+    rules.checkLabels(labels, true);
+    const start = w.pos;
+    writeLabelsV1(w, rules, labels, labels);
+    block = w.buf.slice(start, w.pos);
+    cache.blocks.set(labels, block);
+  } else {
     w.bytes(block);
-    return;
   }
-  rules.checkLabels(labels, true);
-  const start = w.pos;
-  writeLabelsV1(w, rules, labels, labels);
-  rules.v1LabelBlocks.set(labels, w.buf.slice(start, w.pos));
+  cache.labelsAt[index] = labels;
+  cache.blockAt[index] = block;
 }
 
 function writeExemplarV1(w: ProtoWriter, rules: SeriesRules, e: Exemplar, owner: Labels): void {
@@ -91,7 +96,7 @@ export function encodeSeriesListV1(
     w.ensure(1 + SERIES_LENGTH_RESERVE);
     w.byte(TAG_TIMESERIES);
     const at = w.beginLength(SERIES_LENGTH_RESERVE);
-    if (Object.isFrozen(labels)) writeFrozenLabelsV1(w, rules, labels);
+    if (Object.isFrozen(labels)) writeFrozenLabelsV1(w, rules, labels, s);
     else {
       rules.checkLabels(labels, true);
       writeLabelsV1(w, rules, labels, labels);
@@ -145,6 +150,13 @@ export function encodeSeriesListV1(
       ownMetadata ??= new Map();
       if (!ownMetadata.has(name)) ownMetadata.set(name, { ...ts.metadata, metricFamilyName: name });
     }
+  }
+
+  // Keep the position caches no longer than this request, so they pin no older label arrays.
+  const frozen = rules.v1Frozen;
+  if (frozen.labelsAt.length > series.length) {
+    frozen.labelsAt.length = series.length;
+    frozen.blockAt.length = series.length;
   }
 
   const written = new Set<string>();

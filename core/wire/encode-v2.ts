@@ -6,7 +6,7 @@
  */
 
 import { EncodeError } from "../errors.ts";
-import { getLabel, isWellFormed } from "./label-rules.ts";
+import { getLabel } from "./label-rules.ts";
 import { type MetadataIndex, metricTypeNumber } from "./metadata.ts";
 import { writeHistogramBody } from "./histogram-writer.ts";
 import { ProtoWriter } from "./proto-writer.ts";
@@ -21,38 +21,55 @@ const TAG_HISTOGRAM = 0x1a; // TimeSeries.histograms = 3
 const TAG_EXEMPLAR = 0x22; // TimeSeries.exemplars = 4
 const TAG_METADATA = 0x2a; // TimeSeries.metadata = 5
 
-/** Interned strings kept across requests before the interner starts afresh (bounds memory). */
+/** v2 series are small (refs, not strings): most lengths fit one varint byte. */
+const SERIES_LENGTH_RESERVE = 1;
+
+/** Interned strings (and their encoded bytes) kept across requests before the interner starts afresh. */
 const MAX_INTERNED = 1 << 20;
+const MAX_POOL_BYTES = 64 << 20;
 
 /**
- * The symbol table of one request, on top of an interner that lives across requests: a string
- * seen before costs one Map lookup (never an insert) and a stamp check, and a frozen label array
- * seen before costs no lookup at all (its interned ids are cached).
+ * The symbol table of one request, on top of an interner that lives across requests. Interning a
+ * string writes its whole `symbols` field (tag, length, UTF-8) once into a pool; a request's
+ * symbol section is then copied from the pool, in runs: when a request uses strings in the order
+ * they were first interned (the steady state of a writer re-sending the same series), the whole
+ * section is a single memcpy. A string seen before costs one Map lookup and a stamp check; a
+ * frozen label array seen before costs no lookup at all (its interned ids are cached).
  */
 class SymbolTable {
   private ids = new Map<string, number>();
-  private strings: string[] = [];
+  private count = 0;
+  private readonly pool = new ProtoWriter(64 * 1024);
+  private fieldStart = new Int32Array(4096);
+  private fieldEnd = new Int32Array(4096);
   /** Per request: ref of an interned id, valid when `stamp[id] === generation`. */
   private refOf = new Int32Array(4096);
   private stamp = new Uint32Array(4096);
   private generation = 0;
-  readonly symbols: string[] = [];
+  /** Interned ids of this request's symbols, in ref order. */
+  private readonly symbolIds: number[] = [];
   /** Frozen label arrays → interned ids of their non-empty pairs. */
   frozenIds = new WeakMap<Labels, Uint32Array>();
+  /** The frozen label arrays of the last request by series position, and their ids. */
+  frozenAt: (Labels | undefined)[] = [];
+  frozenIdsAt: Uint32Array[] = [];
   /** Per label position, the last string seen and its ref: label names almost always hit. */
   readonly labelCache = new RefCache();
   readonly exemplarCache = new RefCache();
 
   reset(): void {
-    if (this.strings.length > MAX_INTERNED || this.generation === 0xffffffff) {
+    if (this.count > MAX_INTERNED || this.pool.pos > MAX_POOL_BYTES || this.generation === 0xffffffff) {
       this.ids = new Map();
-      this.strings = [];
+      this.count = 0;
+      this.pool.reset();
       this.frozenIds = new WeakMap();
+      this.frozenAt = [];
+      this.frozenIdsAt = [];
       this.stamp.fill(0);
       this.generation = 0;
     }
     this.generation++;
-    this.symbols.length = 0;
+    this.symbolIds.length = 0;
     this.labelCache.clear();
     this.exemplarCache.clear();
     this.refById(this.idOf(""));
@@ -62,29 +79,76 @@ class SymbolTable {
   idOf(s: string): number {
     const known = this.ids.get(s);
     if (known !== undefined) return known;
-    if (!isWellFormed(s)) return -1;
-    const id = this.strings.length;
-    this.strings.push(s);
-    this.ids.set(s, id);
-    if (id >= this.stamp.length) {
-      const stamp = new Uint32Array(this.stamp.length * 2);
-      stamp.set(this.stamp);
-      this.stamp = stamp;
-      const refOf = new Int32Array(this.refOf.length * 2);
-      refOf.set(this.refOf);
-      this.refOf = refOf;
+    const start = this.pool.pos;
+    if (!this.pool.stringField(TAG_SYMBOL, s)) {
+      this.pool.pos = start;
+      return -1;
     }
+    const id = this.count++;
+    this.ids.set(s, id);
+    if (id >= this.stamp.length) this.growIndex();
+    this.fieldStart[id] = start;
+    this.fieldEnd[id] = this.pool.pos;
     return id;
+  }
+
+  private growIndex(): void {
+    const grow = <T extends Int32Array | Uint32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.stamp = grow(this.stamp, (n) => new Uint32Array(n));
+    this.refOf = grow(this.refOf, (n) => new Int32Array(n));
+    this.fieldStart = grow(this.fieldStart, (n) => new Int32Array(n));
+    this.fieldEnd = grow(this.fieldEnd, (n) => new Int32Array(n));
   }
 
   /** This request's ref of an interned id, adding it to the symbols on first use. */
   refById(id: number): number {
     if (this.stamp[id] === this.generation) return this.refOf[id];
-    const ref = this.symbols.length;
-    this.symbols.push(this.strings[id]);
+    const ref = this.symbolIds.length;
+    this.symbolIds.push(id);
     this.stamp[id] = this.generation;
     this.refOf[id] = ref;
     return ref;
+  }
+
+  /** Varint refs of interned ids, straight into `w` (which has room for 5 bytes each). */
+  writeRefsOfIds(w: ProtoWriter, ids: Uint32Array): void {
+    const buf = w.buf;
+    const stamp = this.stamp;
+    const refOf = this.refOf;
+    const generation = this.generation;
+    let p = w.pos;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      let ref = stamp[id] === generation ? refOf[id] : this.refById(id);
+      while (ref > 0x7f) {
+        buf[p++] = (ref & 0x7f) | 0x80;
+        ref >>>= 7;
+      }
+      buf[p++] = ref;
+    }
+    w.pos = p;
+  }
+
+  /** Write this request's `symbols` fields, copying contiguous pool ranges at once. */
+  writeSymbols(out: ProtoWriter): void {
+    const ids = this.symbolIds;
+    const pool = this.pool.buf;
+    let runStart = -1;
+    let runEnd = -1;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      const start = this.fieldStart[id];
+      if (start !== runEnd) {
+        if (runStart >= 0) out.bytes(pool.subarray(runStart, runEnd));
+        runStart = start;
+      }
+      runEnd = this.fieldEnd[id];
+    }
+    if (runStart >= 0) out.bytes(pool.subarray(runStart, runEnd));
   }
 
   /** Ref of `s`; `slot` is its position in a label list, for the identity cache. Returns -1 for a lone surrogate. */
@@ -145,8 +209,9 @@ function writeRefs(w: ProtoWriter, rules: SeriesRules, table: SymbolTable, label
  * A frozen label array cannot change, so it is checked and interned once; later requests only
  * map its interned ids to this request's refs.
  */
-function writeFrozenRefs(w: ProtoWriter, rules: SeriesRules, table: SymbolTable, labels: Labels): void {
-  let ids = table.frozenIds.get(labels);
+function writeFrozenRefs(w: ProtoWriter, rules: SeriesRules, table: SymbolTable, labels: Labels, index: number): void {
+  // A writer usually re-sends the same series in the same order: check that slot before the WeakMap.
+  let ids = table.frozenAt[index] === labels ? table.frozenIdsAt[index] : table.frozenIds.get(labels);
   if (ids === undefined) {
     rules.checkLabels(labels, true);
     const list: number[] = [];
@@ -160,10 +225,12 @@ function writeFrozenRefs(w: ProtoWriter, rules: SeriesRules, table: SymbolTable,
     ids = Uint32Array.from(list);
     table.frozenIds.set(labels, ids);
   }
-  w.ensure(1);
+  table.frozenAt[index] = labels;
+  table.frozenIdsAt[index] = ids;
+  w.ensure(2 + ids.length * 5);
   w.byte(TAG_LABELS_REFS);
   const at = w.beginLength(1);
-  for (let i = 0; i < ids.length; i++) w.uint32(table.refById(ids[i]));
+  table.writeRefsOfIds(w, ids);
   w.endLength(at, 1);
 }
 
@@ -185,8 +252,8 @@ export function encodeSeriesListV2(
     const labels = ts.labels;
     w.ensure(3);
     w.byte(TAG_TIMESERIES);
-    const at = w.beginLength(2);
-    if (Object.isFrozen(labels)) writeFrozenRefs(w, rules, table, labels);
+    const at = w.beginLength(SERIES_LENGTH_RESERVE);
+    if (Object.isFrozen(labels)) writeFrozenRefs(w, rules, table, labels, s);
     else {
       rules.checkLabels(labels, true);
       writeRefs(w, rules, table, labels, labels, table.labelCache);
@@ -287,10 +354,14 @@ export function encodeSeriesListV2(
       }
       w.endLength(mat, 1);
     }
-    w.endLength(at, 2);
+    w.endLength(at, SERIES_LENGTH_RESERVE);
   }
 
-  const symbols = table.symbols;
-  for (let i = 0; i < symbols.length; i++) out.stringField(TAG_SYMBOL, symbols[i]);
+  // Keep the position caches no longer than this request, so they pin no older label arrays.
+  if (table.frozenAt.length > series.length) {
+    table.frozenAt.length = series.length;
+    table.frozenIdsAt.length = series.length;
+  }
+  table.writeSymbols(out);
   out.bytes(w.view());
 }

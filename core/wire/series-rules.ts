@@ -23,7 +23,11 @@ export class SeriesRules {
   private lastMetricName = "";
 
   /** Encoded v1 label bytes of frozen label arrays that passed these rules (see encode-v1.ts). */
-  readonly v1LabelBlocks = new WeakMap<Labels, Uint8Array>();
+  readonly v1Frozen = {
+    blocks: new WeakMap<Labels, Uint8Array>(),
+    labelsAt: [] as (Labels | undefined)[],
+    blockAt: [] as Uint8Array[],
+  };
 
   constructor(readonly mode: NameValidation) {}
 
