@@ -1,13 +1,11 @@
 /**
- * promwire for Node.js: loads snappy's WASM from the installed `snappy-wasm` package at import
- * time, then exposes the whole core API.
+ * promwire for Node.js: snappy's WASM is instantiated at import, then the whole core API is here.
  * @example
  * import { encodeWriteRequest, snappy } from "promwire/node";
  * const body = snappy.compress(encodeWriteRequest(series));
  */
-import { readFileSync } from "node:fs";
-import { initSnappy } from "../core/wire/snappy.ts";
+import { initEmbeddedSnappy } from "./snappy-embedded.ts";
 
-initSnappy(readFileSync(new URL("snappy_bg.wasm", import.meta.resolve("snappy-wasm"))));
+initEmbeddedSnappy();
 
 export * from "../core/index.ts";

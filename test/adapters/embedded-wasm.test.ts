@@ -1,0 +1,20 @@
+// The WASM copies in adapters/ must be exactly the installed snappy-wasm's (see scripts/embed-wasm.mjs).
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { SNAPPY_WASM_BASE64 } from "../../adapters/snappy-wasm-base64.ts";
+
+const installed = readFileSync(new URL("snappy_bg.wasm", import.meta.resolve("snappy-wasm")));
+
+describe("embedded snappy WASM", () => {
+  it("adapters/snappy.wasm equals the installed package's", () => {
+    expect(Buffer.compare(readFileSync(new URL("../../adapters/snappy.wasm", import.meta.url)), installed)).toBe(0);
+  });
+  it("the base64 module decodes to the installed package's bytes", () => {
+    expect(Buffer.compare(Buffer.from(SNAPPY_WASM_BASE64, "base64"), installed)).toBe(0);
+  });
+  it("the Node adapter compresses and decompresses once imported", async () => {
+    const m = await import("../../adapters/node.ts");
+    const bytes = new TextEncoder().encode("promwire ".repeat(100));
+    expect(m.snappy.decompress(m.snappy.compress(bytes))).toEqual(bytes);
+  });
+});
