@@ -47,6 +47,32 @@ function vitestReport(name, args, env = {}) {
 
 vitestReport("node", ["npx", "vitest", "run"]);
 
+// Deno, Bun and workerd run the shared behaviour cases (test/shared) through their own adapter;
+// their counts are read from each runner's own summary line.
+const ansi = /\x1b\[[0-9;]*m/g;
+function runtimeReport(name, script, pattern) {
+  console.log(`\n$ npm run ${script}`);
+  const r = spawnSync("npm", ["run", "--silent", script], { encoding: "utf8", env: process.env });
+  const out = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  process.stdout.write(out);
+  const m = out.replace(ansi, "").match(pattern);
+  if (!m) {
+    console.error(`\n${name}: no summary line found (exit ${r.status}): counted as 1 failure`);
+    rows.push([name, 0, 1]);
+    failed++;
+    return;
+  }
+  const p = Number(m.groups.passed);
+  const f = Number(m.groups.failed) + (r.status !== 0 && Number(m.groups.failed) === 0 ? 1 : 0);
+  if (p === 0) console.error(`\n${name}: ran no test: counted as 1 failure`);
+  rows.push([name, p, f + (p === 0 ? 1 : 0)]);
+  passed += p;
+  failed += f + (p === 0 ? 1 : 0);
+}
+runtimeReport("deno", "test:deno", /(?:ok|FAILED) \| (?<passed>\d+) passed(?: \(\d+ steps\))? \| (?<failed>\d+) failed/);
+runtimeReport("bun", "test:bun", /(?<passed>\d+) pass\s+(?<failed>\d+) fail/);
+runtimeReport("workerd", "test:workers", /workerd: (?<passed>\d+) passed, (?<failed>\d+) failed/);
+
 console.log("\nruntime/check                passed  failed");
 for (const [name, p, f] of rows) console.log(`${name.padEnd(28)} ${String(p).padStart(6)}  ${String(f).padStart(6)}`);
 console.log(`${passed} passed, ${failed} failed`);
