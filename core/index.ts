@@ -6,3 +6,4 @@
 export * from "./wire/index.ts";
 export * from "./errors.ts";
 export * as snappy from "./wire/snappy-namespace.ts";
+export * from "./metrics/index.ts";
