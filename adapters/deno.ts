@@ -1,11 +1,103 @@
 /**
- * promwire for Deno: snappy's WASM is instantiated from embedded bytes at import (no file
- * access, no extra permission), then the whole core API is here.
+ * promwire for Deno: snappy's WASM instantiated from embedded bytes at import (no file access),
+ * Deno's `fetch`, configuration from `Deno.env` when no URL is given (a missing `--allow-env`
+ * becomes an {@link EnvPermissionError} naming the flag), and open writers flushed on
+ * `beforeunload` (the event loop ran dry) and on SIGTERM/SIGINT, after which the process exits
+ * with status 128+n as the signal would have made it. Runs with `--allow-net` alone when the
+ * code passes a URL; add `--allow-env` for configuration from the environment.
+ *
  * @example
- * import { encodeWriteRequest, snappy } from "promwire/deno";
+ * import { Gauge, Registry, remoteWrite } from "jsr:@promwire/promwire/deno";
+ * const registry = new Registry();
+ * new Gauge({ name: "backup_last_success_timestamp_seconds", help: "Last backup.", registry }).setToCurrentTime();
+ * remoteWrite({ url: "https://prom.example/api/v1/write" }).collect(registry);
  */
+import { EnvPermissionError, REMOTE_WRITE_ENV_VARS } from "../core/client/env-config.ts";
+import { OpenWriters, type FlushAllResult } from "../core/client/open-writers.ts";
+import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue, type RuntimeRemoteWriteOptions } from "../core/client/runtime-clients.ts";
+import type { PushgatewayEnvOptions } from "../core/client/env-config.ts";
+import type { PushgatewayClient } from "../core/client/pushgateway.ts";
+import type { RemoteWriter } from "../core/client/remote-write.ts";
 import { initEmbeddedSnappy } from "./snappy-embedded.ts";
+import { unrefLoopRunner } from "./unref-clock.ts";
+
+declare const Deno: {
+  env: { get(name: string): string | undefined };
+  errors: { PermissionDenied: new () => Error; NotCapable?: new () => Error };
+  addSignalListener(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
+  removeSignalListener(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
+  exit(code: number): never;
+  unrefTimer(id: number): void;
+};
 
 initEmbeddedSnappy();
 
 export * from "../core/index.ts";
+
+function getEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch (e) {
+    const denied = e instanceof Deno.errors.PermissionDenied || (Deno.errors.NotCapable !== undefined && e instanceof Deno.errors.NotCapable);
+    if (!denied) throw e;
+    throw new EnvPermissionError(
+      name,
+      `run with --allow-env (or --allow-env=${REMOTE_WRITE_ENV_VARS.join(",")}), or pass the URL and credentials in code`,
+    );
+  }
+}
+
+const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
+
+function installExitHooks(writers: OpenWriters): void {
+  let flushing: Promise<void> | undefined;
+  const flush = (): Promise<void> =>
+    (flushing ??= (async () => {
+      const { timedOut } = await writers.flushAll(writers.exitTimeoutMs);
+      if (timedOut) await writers.closeAll(0);
+    })().finally(() => {
+      flushing = undefined;
+    }));
+  // Work scheduled in `beforeunload` keeps the program running (Deno's beforeExit).
+  globalThis.addEventListener("beforeunload", () => {
+    if (writers.size > 0 && flushing === undefined) void flush();
+  });
+  globalThis.addEventListener("unload", () => {
+    const left = writers.pendingSamples();
+    if (left > 0) console.warn(`promwire: exiting with ${left} samples not delivered`);
+  });
+  for (const [signal, number] of Object.entries(SIGNALS) as [keyof typeof SIGNALS, number][]) {
+    // Deno cannot restore a signal's default action once listened to: exit as it would have.
+    const onSignal = (): void => {
+      if (flushing !== undefined) Deno.exit(128 + number); // second signal: stop waiting
+      void flush().then(() => Deno.exit(128 + number));
+    };
+    try {
+      Deno.addSignalListener(signal, onSignal);
+    } catch {
+      // Windows has no SIGTERM.
+    }
+  }
+}
+
+const glue: RuntimeGlue = {
+  getEnv,
+  runLoop: unrefLoopRunner((timer) => Deno.unrefTimer(timer as unknown as number)),
+  installExitHooks,
+};
+const open = /* @__PURE__ */ new OpenWriters();
+
+/** A remote-write writer; see `RuntimeClients.remoteWrite` (options from `Deno.env` when no `url` is given). */
+export function remoteWrite(options?: RuntimeRemoteWriteOptions): RemoteWriter {
+  return runtimeRemoteWrite(glue, open, options);
+}
+
+/** A Pushgateway client (`PROMWIRE_PUSHGATEWAY_URL`, `PROMWIRE_JOB` when no `url` is given). */
+export function pushgateway(options: PushgatewayEnvOptions): PushgatewayClient {
+  return runtimePushgateway(glue, options);
+}
+
+/** Flush every open writer, waiting at most `timeoutMs` (default: their `exitTimeoutMs`). */
+export function flushAll(timeoutMs: number = open.exitTimeoutMs): Promise<FlushAllResult> {
+  return open.flushAll(timeoutMs);
+}

@@ -1,13 +1,177 @@
 /**
  * promwire for Cloudflare Workers: Workers forbid compiling WASM from bytes at run time, so the
  * snappy module is imported as a precompiled `WebAssembly.Module` (wrangler and workerd bundle
- * `.wasm` imports as `CompiledWasm`).
+ * `.wasm` imports as `CompiledWasm`). A Worker has no process to hook: {@link withMetrics} gives
+ * each request its own registry and writer and hands the push to `ctx.waitUntil`, so the
+ * response never waits for it. Configuration comes from the Worker's `env` (vars and secrets).
+ *
+ * wrangler.toml:
+ * ```toml
+ * name = "my-worker"
+ * main = "src/index.ts"
+ * compatibility_date = "2025-01-01"
+ * [vars]
+ * PROMWIRE_REMOTE_WRITE_URL = "https://prometheus.example/api/v1/write"
+ * # secrets: `wrangler secret put PROMWIRE_PASSWORD` (and PROMWIRE_USERNAME, or PROMWIRE_BEARER_TOKEN)
+ * ```
+ * wrangler bundles `promwire/workers` and its `snappy.wasm` (a `CompiledWasm` module) by itself.
+ *
  * @example
- * import { encodeWriteRequest, snappy } from "promwire/workers";
+ * import { Counter, withMetrics } from "promwire/workers";
+ * export default withMetrics(
+ *   async (request, env, ctx, { metrics }) => {
+ *     metrics.requests.inc();
+ *     return new Response("hello");
+ *   },
+ *   { metrics: (registry) => ({ requests: new Counter({ name: "worker_requests_total", help: "Requests.", registry }) }) },
+ * );
  */
 import snappyModule from "./snappy.wasm";
+import { remoteWriteOptionsFromEnv } from "../core/client/env-config.ts";
+import type { RemoteWriter } from "../core/client/remote-write.ts";
+import type { RemoteWriteOptions } from "../core/client/remote-write-options.ts";
+import { OpenWriters, type FlushAllResult } from "../core/client/open-writers.ts";
+import type { PushgatewayEnvOptions } from "../core/client/env-config.ts";
+import type { PushgatewayClient } from "../core/client/pushgateway.ts";
+import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue, type RuntimeRemoteWriteOptions } from "../core/client/runtime-clients.ts";
+import { Registry } from "../core/metrics/registry.ts";
 import { initSnappy } from "../core/wire/snappy.ts";
 
 initSnappy(snappyModule);
 
 export * from "../core/index.ts";
+
+/**
+ * `remoteWrite`, `pushgateway` and `flushAll` as on the other runtimes. A Worker has no global
+ * environment: pass `url` (or use {@link withMetrics}, which reads `env`); `flushOnExit` does
+ * nothing here — hand `rw.close()` to `ctx.waitUntil`.
+ */
+export function remoteWrite(options?: RuntimeRemoteWriteOptions): RemoteWriter {
+  return runtimeRemoteWrite(glue, open, options);
+}
+
+/** A Pushgateway client; pass `url` (a Worker has no global environment). */
+export function pushgateway(options: PushgatewayEnvOptions): PushgatewayClient {
+  return runtimePushgateway(glue, options);
+}
+
+/** Flush every writer made by {@link remoteWrite} and not yet closed. */
+export function flushAll(timeoutMs: number = open.exitTimeoutMs): Promise<FlushAllResult> {
+  return open.flushAll(timeoutMs);
+}
+
+const glue: RuntimeGlue = { getEnv: () => undefined };
+const open = /* @__PURE__ */ new OpenWriters();
+
+/** The part of a Worker's `ExecutionContext` promwire uses. */
+export interface WaitUntilContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** What a request handler gets from {@link withMetrics}. */
+export interface RequestMetrics<M> {
+  /** A registry for this request only. */
+  readonly registry: Registry;
+  /** What `options.metrics` defined on that registry. */
+  readonly metrics: M;
+  /** The request's writer: `write`/`writeText` add more; it is collected and closed after the response. */
+  readonly writer: RemoteWriter;
+}
+
+/** A fetch handler that also receives its metrics. */
+export type MetricsFetchHandler<Env, M> = (
+  request: Request,
+  env: Env,
+  ctx: WaitUntilContext,
+  metrics: RequestMetrics<M>,
+) => Response | Promise<Response>;
+
+/** A cron-triggered handler that also receives its metrics. */
+export type MetricsScheduledHandler<Env, M> = (controller: unknown, env: Env, ctx: WaitUntilContext, metrics: RequestMetrics<M>) => void | Promise<void>;
+
+/** Options of {@link withMetrics}. */
+export interface WithMetricsOptions<Env, M> {
+  /** Define the metrics of one request on its fresh registry. */
+  readonly metrics?: (registry: Registry) => M;
+  /**
+   * Remote-write options, or a function of `env` returning them. Without a `url`, it and the
+   * credentials come from `env`: `PROMWIRE_REMOTE_WRITE_URL`, `PROMWIRE_USERNAME` /
+   * `PROMWIRE_PASSWORD` or `PROMWIRE_BEARER_TOKEN`, `PROMWIRE_PROTOCOL`, `PROMWIRE_EXTERNAL_LABELS`.
+   */
+  readonly remoteWrite?: Partial<RemoteWriteOptions> | ((env: Env) => Partial<RemoteWriteOptions>);
+  /** Longest time the background push may take, ms (Workers allow 30 s of `waitUntil`). Default 10,000. */
+  readonly pushTimeoutMs?: number;
+}
+
+/** The handler object a Worker module exports. */
+export interface MetricsExportedHandler<Env> {
+  fetch?: (request: Request, env: Env, ctx: WaitUntilContext) => Promise<Response>;
+  scheduled?: (controller: unknown, env: Env, ctx: WaitUntilContext) => Promise<void>;
+}
+
+function bindingReader(env: unknown): (name: string) => string | undefined {
+  return (name) => {
+    const v = (env as Record<string, unknown> | undefined)?.[name];
+    return typeof v === "string" ? v : undefined;
+  };
+}
+
+/**
+ * Wrap a Worker's handler: each invocation gets a registry and a writer; once the handler has
+ * returned (or thrown), the registry is collected and the writer closed inside `ctx.waitUntil`,
+ * so the push never delays the response.
+ *
+ * @example
+ * export default withMetrics({ fetch: (req, env, ctx, m) => new Response("ok") }, { metrics: defineMetrics });
+ */
+export function withMetrics<Env, M = undefined>(
+  handler: MetricsFetchHandler<Env, M> | { fetch?: MetricsFetchHandler<Env, M>; scheduled?: MetricsScheduledHandler<Env, M> },
+  options: WithMetricsOptions<Env, M> = {},
+): MetricsExportedHandler<Env> {
+  const h = typeof handler === "function" ? { fetch: handler } : handler;
+  const timeoutMs = options.pushTimeoutMs ?? 10_000;
+
+  const begin = (env: Env): RequestMetrics<M> => {
+    const given = typeof options.remoteWrite === "function" ? options.remoteWrite(env) : (options.remoteWrite ?? {});
+    const registry = new Registry();
+    const metrics = options.metrics?.(registry) as M;
+    // A writer per invocation: Workers forbid I/O objects shared across requests.
+    const writer = remoteWrite({ ...remoteWriteOptionsFromEnv(bindingReader(env), given), flushOnExit: false });
+    return { registry, metrics, writer };
+  };
+  const end = (ctx: WaitUntilContext, m: RequestMetrics<M>): void => {
+    ctx.waitUntil(
+      (async () => {
+        try {
+          m.writer.collect(m.registry);
+        } finally {
+          await m.writer.close({ timeoutMs });
+        }
+      })(),
+    );
+  };
+
+  const out: MetricsExportedHandler<Env> = {};
+  const { fetch: onFetch, scheduled: onScheduled } = h;
+  if (onFetch !== undefined) {
+    out.fetch = async (request, env, ctx) => {
+      const m = begin(env);
+      try {
+        return await onFetch(request, env, ctx, m);
+      } finally {
+        end(ctx, m);
+      }
+    };
+  }
+  if (onScheduled !== undefined) {
+    out.scheduled = async (controller, env, ctx) => {
+      const m = begin(env);
+      try {
+        await onScheduled(controller, env, ctx, m);
+      } finally {
+        end(ctx, m);
+      }
+    };
+  }
+  return out;
+}

@@ -7,3 +7,5 @@ export * from "./wire/index.ts";
 export * from "./errors.ts";
 export * as snappy from "./wire/snappy-namespace.ts";
 export * from "./metrics/index.ts";
+export * from "./exposition/index.ts";
+export * from "./client/index.ts";

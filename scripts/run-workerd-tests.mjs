@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run test:workers`: bundle the shared behaviour cases into a Worker, run it in workerd
 // (miniflare), print each result and a closing `N passed, N failed`. Server addresses come from
-// PROMWIRE_TEST_RECEIVER / PROMWIRE_TEST_PUSHGATEWAY, as for the other runtimes.
+// PROMWIRE_TEST_RECEIVER / PROMWIRE_TEST_PUSHGATEWAY (started by with-test-servers.mjs or
+// test-all.mjs) and reach the Worker as the bindings RECEIVER_URL / PUSHGATEWAY_URL.
 import { build } from "esbuild";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -33,6 +34,9 @@ const mf = new Miniflare({
   modulesRoot: outdir,
   compatibilityDate: "2025-01-01",
   bindings,
+  // The test servers listen on 127.0.0.1: a bare workerd network service refuses "local"
+  // addresses; say explicitly that this Worker's fetches may reach them.
+  outboundService: { network: { allow: ["public", "private", "local"] } },
 });
 let passed = 0;
 let failed = 0;

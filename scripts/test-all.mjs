@@ -4,6 +4,7 @@
 // not a format CI knows). A runtime that cannot run counts as a failure, never as a skip.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { startServersProcess } from "./test-servers-loader.mjs";
 
 mkdirSync(".cache", { recursive: true });
 let passed = 0;
@@ -16,6 +17,13 @@ function run(cmd, args, opts = {}) {
   return r.status === 0;
 }
 
+// 0. The build users get (dist/, the CLI): the CLI tests run it.
+{
+  const ok = run("node", ["scripts/build.mjs"]);
+  rows.push(["build", ok ? 1 : 0, ok ? 0 : 1]);
+  ok ? passed++ : failed++;
+}
+
 // 1. Types: the library, the tests and the benchmarks.
 for (const project of ["tsconfig.json", "test/tsconfig.json"]) {
   const ok = run("npx", ["tsc", "-p", project]);
@@ -23,7 +31,22 @@ for (const project of ["tsconfig.json", "test/tsconfig.json"]) {
   ok ? passed++ : failed++;
 }
 
-// 2. Runtimes. Each writes a vitest JSON report that we count.
+// 2. Runtimes. The servers their shared cases talk to (the remote-write receiver and a real
+// Pushgateway, on 127.0.0.1) start once here; every runtime gets their URLs in
+// PROMWIRE_TEST_RECEIVER / PROMWIRE_TEST_PUSHGATEWAY (workerd as bindings).
+let servers;
+try {
+  servers = await startServersProcess();
+  process.env.PROMWIRE_TEST_RECEIVER = servers.receiverUrl;
+  process.env.PROMWIRE_TEST_PUSHGATEWAY = servers.pushgatewayUrl;
+  console.log(`\ntest servers: receiver ${servers.receiverUrl}, pushgateway ${servers.pushgatewayUrl}`);
+} catch (e) {
+  console.error(`\ntest servers did not start: ${e instanceof Error ? e.message : e}: counted as 1 failure`);
+  rows.push(["test servers", 0, 1]);
+  failed++;
+}
+
+// Each runtime writes a vitest JSON report that we count.
 function vitestReport(name, args, env = {}) {
   const out = `.cache/vitest-${name}.json`;
   rmSync(out, { force: true });
@@ -72,6 +95,8 @@ function runtimeReport(name, script, pattern) {
 runtimeReport("deno", "test:deno", /(?:ok|FAILED) \| (?<passed>\d+) passed(?: \(\d+ steps\))? \| (?<failed>\d+) failed/);
 runtimeReport("bun", "test:bun", /(?<passed>\d+) pass\s+(?<failed>\d+) fail/);
 runtimeReport("workerd", "test:workers", /workerd: (?<passed>\d+) passed, (?<failed>\d+) failed/);
+
+await servers?.stop();
 
 console.log("\nruntime/check                passed  failed");
 for (const [name, p, f] of rows) console.log(`${name.padEnd(28)} ${String(p).padStart(6)}  ${String(f).padStart(6)}`);

@@ -1,6 +1,8 @@
-// The shared behaviour cases on Deno, through the Deno adapter. Run with only --allow-net and
-// --allow-env: the adapter needs no file access (`npm run test:deno`).
+// The shared behaviour cases on Deno, through the Deno adapter (`npm run test:deno`). Run with
+// --allow-net and only the two server variables readable (--allow-env=PROMWIRE_TEST_RECEIVER,
+// PROMWIRE_TEST_PUSHGATEWAY): the adapter itself needs no file access and no environment.
 import * as promwire from "../../adapters/deno.ts";
+import { assertRejects } from "../shared/harness.ts";
 import { allCases } from "../shared/all.cases.ts";
 
 declare const Deno: {
@@ -13,3 +15,7 @@ for (const c of allCases) {
     c.run({ promwire, runtime: "deno", receiverUrl: Deno.env.get("PROMWIRE_TEST_RECEIVER"), pushgatewayUrl: Deno.env.get("PROMWIRE_TEST_PUSHGATEWAY") }),
   );
 }
+
+Deno.test("deno: without --allow-env for PROMWIRE_*, remoteWrite() with no URL names the missing permission", async () => {
+  await assertRejects(() => promwire.remoteWrite(), "EnvPermissionError", /PROMWIRE_REMOTE_WRITE_URL: run with --allow-env/);
+});

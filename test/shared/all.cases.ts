@@ -1,5 +1,7 @@
 // Every shared behaviour case, in the order each runtime runs them.
+import { clientCases } from "./client.cases.ts";
+import { expositionCases } from "./exposition.cases.ts";
 import type { SharedCase } from "./harness.ts";
 import { wireCases } from "./wire.cases.ts";
 
-export const allCases: SharedCase[] = [...wireCases];
+export const allCases: SharedCase[] = [...wireCases, ...expositionCases, ...clientCases];

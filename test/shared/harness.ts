@@ -5,12 +5,16 @@
  * throws on failure; each runtime's runner registers the cases with its native test API.
  */
 
-import type * as Promwire from "../../core/index.ts";
+import type { RuntimeClients } from "../../core/client/runtime-clients.ts";
+import type * as Core from "../../core/index.ts";
+
+/** What every adapter exports: the core API plus the runtime's clients. */
+export type AdapterModule = typeof Core & RuntimeClients;
 
 /** What a case gets. */
 export interface SharedContext {
   /** The adapter module of the runtime under test (`promwire/node`, `/deno`, `/bun`, `/workers`). */
-  readonly promwire: typeof Promwire;
+  readonly promwire: AdapterModule;
   /** Base URL of a remote-write receiver that records what it decodes (started by the runner). */
   readonly receiverUrl?: string;
   /** Base URL of a real Pushgateway (started by the runner). */

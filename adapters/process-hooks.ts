@@ -1,0 +1,42 @@
+/**
+ * Exit handling shared by the Node and Bun adapters (both have Node's `process`):
+ * - `beforeExit` (the event loop ran dry): flush the open writers, bounded by their deadline;
+ * - SIGTERM / SIGINT: flush within the deadline, then let the signal do what it would have done —
+ *   if promwire was the only listener, it removes itself and re-sends the signal, so the process
+ *   still dies of it (exit status 128+n); if the application listens too, its handler decides.
+ * A second signal during the flush is passed on at once.
+ */
+import type { OpenWriters } from "../core/client/open-writers.ts";
+
+const SIGNALS = ["SIGTERM", "SIGINT"] as const;
+
+export function installProcessExitHooks(writers: OpenWriters): void {
+  let flushing: Promise<void> | undefined;
+
+  const flush = (): Promise<void> =>
+    (flushing ??= (async () => {
+      const { timedOut } = await writers.flushAll(writers.exitTimeoutMs);
+      // Give up on what the deadline did not allow: counted as failed, reported to onError.
+      if (timedOut) await writers.closeAll(0);
+    })().finally(() => {
+      flushing = undefined;
+    }));
+
+  process.on("beforeExit", () => {
+    if (writers.size > 0 && flushing === undefined) void flush();
+  });
+
+  const reRaise = (signal: NodeJS.Signals): void => {
+    for (const s of SIGNALS) process.removeListener(s, onSignal);
+    process.kill(process.pid, signal);
+  };
+
+  function onSignal(signal: NodeJS.Signals): void {
+    const alone = process.listenerCount(signal) === 1;
+    if (flushing !== undefined && alone) return reRaise(signal); // second signal: stop waiting
+    void flush().then(() => {
+      if (alone) reRaise(signal);
+    });
+  }
+  for (const s of SIGNALS) process.on(s, onSignal);
+}

@@ -1,0 +1,105 @@
+/**
+ * Parse throughput: promwire's exposition parser against `parse-prometheus-text-format` (the
+ * text parser npm offers), on the same ~2 MB page, in the same run. Prints MB/s, samples/s and
+ * the ratio. The page is the two corpus pages (node_exporter 1.5, Prometheus 2.42) with every
+ * series repeated for 24 pods, as a kube-style scrape of one big target looks.
+ */
+
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { parseOpenMetrics, parseText } from "../core/exposition/parse.ts";
+import { serializeOpenMetrics, serializeText } from "../core/exposition/serialize.ts";
+import type { ExpositionSample, MetricFamily } from "../core/exposition/model.ts";
+import { fmt, measure, table, type Measurement } from "./harness.ts";
+
+const require = createRequire(import.meta.url);
+const peerParse = require("parse-prometheus-text-format") as (text: string) => unknown[];
+
+const CORPUS = ["node-exporter-1.5.prom", "prometheus-2.42.prom"];
+const PODS = 28;
+
+/**
+ * A different value with as many significant digits as the original (an exporter's integers stay
+ * integers, `5.2531e-05` stays five digits), so the page has the number shapes of real pages.
+ */
+function vary(v: number, pod: number): number {
+  if (!Number.isFinite(v) || v === 0) return v;
+  if (Number.isInteger(v)) return v + pod * 13;
+  const digits = Math.min(17, v.toExponential().replace(/^-|e.*$|\./g, "").length);
+  return Number((v * (1 + pod / 97)).toPrecision(digits));
+}
+
+/** The benchmark page's families: each corpus family with its series repeated per pod. */
+export function benchFamilies(): MetricFamily[] {
+  // Both pages have the Go runtime families: merge by name, told apart by a `job` label.
+  const byName = new Map<string, MetricFamily & { samples: ExpositionSample[] }>();
+  for (const file of CORPUS) {
+    const text = readFileSync(new URL(`../shared/corpus/${file}`, `file://${process.cwd()}/`), "utf8");
+    const job = file.split("-")[0];
+    for (const f of parseText(text)) {
+      let family = byName.get(f.name);
+      if (family === undefined) byName.set(f.name, (family = { ...f, samples: [] }));
+      for (let pod = 0; pod < PODS; pod++) {
+        for (const s of f.samples) {
+          const labels = [...s.labels, "job", job, "pod", `api-7d9f${pod}c-x${pod * 7}q`];
+          family.samples.push({ name: s.name, labels, value: pod === 0 ? s.value : vary(s.value, pod) });
+        }
+      }
+    }
+  }
+  return [...byName.values()];
+}
+
+export interface ParseRow {
+  readonly page: string;
+  readonly name: string;
+  readonly bytes: number;
+  readonly samples: number;
+  readonly m: Measurement;
+}
+
+export function runParseBench(budgetMs = 1500): ParseRow[] {
+  const families = benchFamilies();
+  // Through bytes, as a page read from the network or a file arrives: a flat string. (A string
+  // concatenated in JavaScript is a rope, which every parser reads more slowly.)
+  const asReceived = (page: string): string => new TextDecoder().decode(new TextEncoder().encode(page));
+  const text = asReceived(serializeText(families));
+  const om = asReceived(serializeOpenMetrics(families));
+  const samples = families.reduce((n, f) => n + f.samples.length, 0);
+  const bytes = (s: string): number => new TextEncoder().encode(s).length;
+  const rows: ParseRow[] = [];
+  const check = (got: number, name: string): void => {
+    if (got !== samples) throw new Error(`${name} returned ${got} samples, expected ${samples}`);
+  };
+  check(parseText(text).reduce((n, f) => n + f.samples.length, 0), "parseText");
+  check(parseOpenMetrics(om).reduce((n, f) => n + f.samples.length, 0), "parseOpenMetrics");
+  rows.push({ page: "text", name: "promwire parseText", bytes: bytes(text), samples, m: measure("parseText", () => parseText(text), budgetMs) });
+  rows.push({ page: "text", name: "parse-prometheus-text-format", bytes: bytes(text), samples, m: measure("peer", () => peerParse(text), budgetMs) });
+  rows.push({ page: "openmetrics", name: "promwire parseOpenMetrics", bytes: bytes(om), samples, m: measure("parseOpenMetrics", () => parseOpenMetrics(om), budgetMs) });
+  return rows;
+}
+
+export function printParseTable(rows: readonly ParseRow[]): string {
+  const base = rows.find((r) => r.name === "parse-prometheus-text-format");
+  const out = [`parse: ${(rows[0].bytes / 1e6).toFixed(2)} MB text page, ${rows[0].samples} samples, median of repeated runs`];
+  out.push(
+    table(
+      ["parser", "page", "ms/op", "MB/s", "samples/s", "× parse-prometheus-text-format"],
+      rows.map((r) => [
+        r.name,
+        r.page,
+        r.m.medianMs.toFixed(2),
+        (r.bytes / 1e6 / (r.m.medianMs / 1000)).toFixed(1),
+        fmt(r.samples / (r.m.medianMs / 1000)),
+        base === undefined ? "-" : (base.m.medianMs / r.m.medianMs).toFixed(1),
+      ]),
+    ),
+  );
+  return out.join("\n");
+}
+
+// Run alone as `node scripts/run-ts.mjs bench/parse.ts` (bundled to .cache/run-ts/parse.mjs);
+// bench/main.ts imports runParseBench instead.
+if (/[/\\]parse\.mjs$/.test(process.argv[1] ?? "")) {
+  console.log(printParseTable(runParseBench(Number(process.env.BENCH_BUDGET_MS ?? 1500))));
+}

@@ -1,0 +1,90 @@
+/** The CLI commands that need no remote server: receive, encode, decode, bench. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { familiesToSeries } from "../core/exposition/to-series.ts";
+import { parseExposition, type ExpositionFormat } from "../core/exposition/parse.ts";
+import { decodeWriteRequest } from "../core/wire/decode.ts";
+import { WriteRequestEncoder } from "../core/wire/encode.ts";
+import { compress, decompress } from "../core/wire/snappy.ts";
+import type { ProtocolVersion } from "../core/wire/types.ts";
+import { checkFlags, flag, flagList, keyValues, UsageError, type ParsedArgs } from "./args.ts";
+import { formatReceived, formatWriteRequest } from "./format-series.ts";
+import { readInput, readTextInput } from "./io.ts";
+import { startReceiver } from "./receiver.ts";
+
+export function protocolOf(args: ParsedArgs): ProtocolVersion {
+  const p = flag(args, "protocol") ?? "v1";
+  if (p !== "v1" && p !== "v2") throw new UsageError(`--protocol must be v1 or v2 (got ${JSON.stringify(p)})`);
+  return p;
+}
+
+export function formatOf(args: ParsedArgs): ExpositionFormat | undefined {
+  const f = flag(args, "format");
+  if (f === undefined) return undefined;
+  if (f !== "text" && f !== "openmetrics") throw new UsageError(`--format must be text or openmetrics (got ${JSON.stringify(f)})`);
+  return f;
+}
+
+/** Page text → series + metadata, with --label external labels. */
+export function pageToSeries(text: string, args: ParsedArgs, version: ProtocolVersion) {
+  const families = parseExposition(text, { format: formatOf(args) });
+  return familiesToSeries(families, { version, externalLabels: keyValues(flagList(args, "label"), "--label") });
+}
+
+export async function receiveCommand(args: ParsedArgs): Promise<void> {
+  checkFlags(args, ["port", "host", "max-bytes", "quiet", "save"]);
+  const saveDir = flag(args, "save");
+  if (saveDir !== undefined) mkdirSync(saveDir, { recursive: true });
+  let saved = 0;
+  const port = Number(flag(args, "port") ?? 9201);
+  const host = flag(args, "host") ?? "127.0.0.1";
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port must be 0..65535");
+  const quiet = flag(args, "quiet") === "true";
+  const rx = await startReceiver({
+    port,
+    host,
+    maxBodyBytes: flag(args, "max-bytes") ? Number(flag(args, "max-bytes")) : undefined,
+    onRequest: (r) => {
+      if (!quiet) process.stdout.write(`${formatReceived(r)}\n`);
+      if (saveDir !== undefined && r.kind === "remote-write") {
+        // Raw bodies, for `promwire decode <file>` later.
+        const file = join(saveDir, `write-${String(++saved).padStart(4, "0")}-${r.request.version}.snappy`);
+        writeFileSync(file, r.body);
+        process.stderr.write(`saved ${file}\n`);
+      }
+    },
+    onReject: (path, status, reason) => process.stderr.write(`rejected ${path}: ${status} ${reason}\n`),
+  });
+  process.stderr.write(`promwire receive: listening on ${rx.url} (remote write: ${rx.url}/api/v1/write, Pushgateway: ${rx.url})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      void rx.close().then(resolve);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
+export async function encodeCommand(args: ParsedArgs): Promise<void> {
+  checkFlags(args, ["protocol", "format", "label", "raw"]);
+  const version = protocolOf(args);
+  const { series, metadata } = pageToSeries(await readTextInput(args.positionals[0]), args, version);
+  const bytes = new WriteRequestEncoder().encode(series, { version, metadata });
+  const out = flag(args, "raw") === "true" ? bytes : compress(bytes);
+  if (process.stdout.isTTY) throw new UsageError("refusing to write binary to a terminal: redirect stdout to a file or a pipe");
+  process.stdout.write(out);
+  process.stderr.write(`encoded ${series.length} series as remote write ${version}: ${bytes.length} bytes, ${out.length} on the wire\n`);
+}
+
+export async function decodeCommand(args: ParsedArgs): Promise<void> {
+  checkFlags(args, ["protocol", "json", "raw", "max-bytes"]);
+  const input = await readInput(args.positionals[0]);
+  const bytes = flag(args, "raw") === "true" ? input : decompress(input, { maxBytes: flag(args, "max-bytes") ? Number(flag(args, "max-bytes")) : undefined });
+  const p = flag(args, "protocol");
+  const decoded = decodeWriteRequest(bytes, { version: p === "v1" || p === "v2" ? p : undefined });
+  if (flag(args, "json") === "true") {
+    process.stdout.write(
+      `${JSON.stringify(decoded, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2)}\n`,
+    );
+  } else process.stdout.write(`${formatWriteRequest(decoded)}\n`);
+}

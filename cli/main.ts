@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+/**
+ * The `promwire` command line. Errors print one line (cause, and for HTTP the status and a body
+ * excerpt) and exit non-zero; exit 0 only when the data was accepted.
+ */
+import { initEmbeddedSnappy } from "../adapters/snappy-embedded.ts";
+import { parseArgs, UsageError } from "./args.ts";
+import { benchCommand } from "./bench-command.ts";
+import { decodeCommand, encodeCommand, receiveCommand } from "./commands.ts";
+import { CONNECTION_HELP } from "./connection.ts";
+import { pushgatewayCommand, writeCommand } from "./send-commands.ts";
+
+const HELP: Record<string, string> = {
+  "": `promwire — push Prometheus metrics from short-lived jobs
+
+usage: promwire <command> [options]
+
+commands:
+  write     exposition page → remote write (Prometheus, VictoriaMetrics, Mimir, managed services)
+  push      exposition page → Pushgateway group, replacing it (PUT)
+  add       exposition page → Pushgateway group, replacing same-named metrics (POST)
+  delete    delete a Pushgateway group (DELETE)
+  receive   local debug receiver for remote write and Pushgateway pushes
+  encode    exposition page → snappy remote-write request (stdout)
+  decode    snappy remote-write request → readable series (or --json)
+  bench     parse / encode / compress throughput on your page
+
+Exit status: 0 when the data was accepted, 1 when it was not, 2 for a usage error.
+Run promwire <command> --help for the options of a command.`,
+  write: `promwire write <url> [file|-] [--label k=v]... [--protocol v1|v2] [--format text|openmetrics]
+  Parses a Prometheus text or OpenMetrics page (a file, or standard input) and sends it by remote
+  write to <url> (e.g. http://localhost:9090/api/v1/write). Samples without a timestamp get the
+  current time. Exits 0 only when every sample was accepted.
+  --label k=v          add a label to every series that does not already have it (repeatable)
+  --protocol v1|v2     remote write 1.0 (default) or 2.0 (falls back to 1.0 if the receiver lacks it)
+  --format F           input format; sniffed when not given
+  --max-samples-per-request N   batch size (default 2000)
+  --progress           show the progress line even when stderr is not a terminal
+  --quiet              no summary line on success
+
+${CONNECTION_HELP}`,
+  push: pushHelp("push", "PUT: replaces the whole group with the page's metrics."),
+  add: pushHelp("add", "POST: replaces only the metrics of the same names in the group."),
+  delete: `promwire delete <url> --job J [--grouping k=v]...
+  DELETE the Pushgateway group job=J plus the grouping labels (Pushgateway answers 202, even for
+  a group that does not exist).
+
+${CONNECTION_HELP}`,
+  receive: `promwire receive [--port 9201] [--host 127.0.0.1] [--max-bytes N] [--quiet] [--save DIR]
+  Prints every remote-write (POST /api/v1/write, v1 and v2) and Pushgateway (PUT/POST/DELETE
+  /metrics/job/…) request it gets, decoded, with credentials masked. Binds to loopback unless told.
+  Answers like a remote-write 2.0 receiver (X-Prometheus-Remote-Write-*-Written headers) and like
+  a Pushgateway (200, DELETE 202); bad input gets 400/413/415 with the reason. Not a storage.
+  --save DIR   also write each remote-write body, as received, to DIR (for promwire decode FILE)`,
+  encode: `promwire encode [file|-] [--protocol v1|v2] [--format text|openmetrics] [--label k=v]... [--raw]
+  Parses the page and writes the snappy-compressed WriteRequest to stdout (--raw: uncompressed).`,
+  decode: `promwire decode [file|-] [--json] [--raw] [--protocol v1|v2] [--max-bytes N]
+  Reads a snappy-compressed (or --raw) WriteRequest, v1 or v2 (sniffed), and prints its series.`,
+  bench: `promwire bench [file]
+  Parse, encode (v1 and v2) and compress throughput on your page, or on a built-in one.`,
+};
+
+function pushHelp(command: string, what: string): string {
+  return `promwire ${command} <url> --job J [--grouping k=v]... [file|-] [--format text|openmetrics] [--body-format protobuf|text]
+  Sends a page to the Pushgateway at <url> (e.g. http://localhost:9091), group job=J plus the
+  grouping labels. ${what}
+  --grouping k=v       grouping label (repeatable); set instance=<host> when several machines push
+                       the same job, or they overwrite each other's group
+  --format F           input format; sniffed when not given
+  --body-format F      what is sent: protobuf (default, as client_golang) or text 0.0.4
+  --quiet              no summary line on success
+
+${CONNECTION_HELP}`;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command = "", ...rest] = argv;
+  const args = parseArgs(rest, ["json", "raw", "quiet", "help", "progress"]);
+  if (command === "" || command === "help" || command === "--help" || command === "-h") {
+    console.log(HELP[""]);
+    return command === "" ? 2 : 0;
+  }
+  if (args.flags.has("help")) {
+    console.log(HELP[command] ?? HELP[""]);
+    return HELP[command] ? 0 : 2;
+  }
+  initEmbeddedSnappy();
+  switch (command) {
+    case "write":
+      await writeCommand(args);
+      return 0;
+    case "push":
+    case "add":
+    case "delete":
+      await pushgatewayCommand(command, args);
+      return 0;
+    case "receive":
+      await receiveCommand(args);
+      return 0;
+    case "encode":
+      await encodeCommand(args);
+      return 0;
+    case "decode":
+      await decodeCommand(args);
+      return 0;
+    case "bench":
+      await benchCommand(args);
+      return 0;
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)} (try promwire --help)`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const e = err as { name?: string; message?: string };
+    process.stderr.write(`promwire: ${e?.name && e.name !== "Error" ? `${e.name}: ` : ""}${e?.message ?? String(err)}\n`);
+    // PROMWIRE_DEBUG=1: the stack too, for bug reports (messages never carry credentials).
+    if (process.env.PROMWIRE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  },
+);

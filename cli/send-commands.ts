@@ -1,0 +1,165 @@
+/**
+ * The CLI commands that send: `write` (exposition page → remote write) and `push`/`add`/`delete`
+ * (Pushgateway PUT/POST/DELETE). Each resolves only when the receiver accepted everything, and
+ * throws a {@link CommandError} with one line otherwise.
+ */
+import { pushgateway } from "../core/client/pushgateway.ts";
+import { remoteWrite } from "../core/client/remote-write.ts";
+import { isRetryable, retryDelayMs, retryPolicy } from "../core/client/retry.ts";
+import type { PromwireError } from "../core/errors.ts";
+import { HttpError, NetworkError, TimeoutError } from "../core/errors.ts";
+import type { MetricFamily } from "../core/exposition/model.ts";
+import { parseExposition } from "../core/exposition/parse.ts";
+import { checkFlags, flag, flagList, keyValues, UsageError, type ParsedArgs } from "./args.ts";
+import { formatOf, pageToSeries, protocolOf } from "./commands.ts";
+import { checkUrl, CommandError, CONNECTION_FLAGS, connectionOf, describeFailure } from "./connection.ts";
+import { readTextInput } from "./io.ts";
+
+/** Where one-line notices go (stderr); tests replace it. */
+export interface Output {
+  readonly info: (line: string) => void;
+  /** A progress line, rewritten in place; undefined when stderr is not a terminal. */
+  readonly progress?: (line: string) => void;
+}
+
+export function stderrOutput(force: boolean): Output {
+  const tty = process.stderr.isTTY === true;
+  return {
+    info: (line) => process.stderr.write(`${line}\n`),
+    progress: tty || force ? (line) => process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`) : undefined,
+  };
+}
+
+/** Inputs at least this large (samples) get a progress line. */
+export const PROGRESS_THRESHOLD = 10_000;
+
+/** `promwire write <url> [file|-]`: parse, then remote-write everything and wait for the answer. */
+export async function writeCommand(args: ParsedArgs, out: Output = stderrOutput(flag(args, "progress") === "true")): Promise<void> {
+  checkFlags(args, ["label", "protocol", "format", "quiet", "progress", "max-samples-per-request", ...CONNECTION_FLAGS]);
+  const [url, file, extra] = args.positionals;
+  const shown = checkUrl(url, "write");
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
+  const protocol = protocolOf(args);
+  const conn = connectionOf(args, 9);
+  const perRequest = Number(flag(args, "max-samples-per-request") ?? 2000);
+  if (!Number.isInteger(perRequest) || perRequest <= 0) throw new UsageError("--max-samples-per-request must be a positive integer");
+  const { series, metadata } = pageToSeries(await readTextInput(file), args, protocol);
+  let total = 0;
+  for (const s of series) total += (s.samples?.length ?? 0) + (s.histograms?.length ?? 0);
+  if (total === 0) throw new CommandError("the input holds no samples: nothing was sent");
+
+  const errors: PromwireError[] = [];
+  const notices: string[] = [];
+  const rw = remoteWrite({
+    url: url!,
+    protocol,
+    auth: conn.auth,
+    headers: conn.headers,
+    timeoutMs: conn.timeoutMs,
+    retry: { maxAttempts: conn.maxAttempts },
+    maxSamplesPerRequest: perRequest,
+    // The whole page is queued at once: never drop any of it.
+    maxPendingSamples: Math.max(100_000, total + perRequest),
+    onError: (e) => errors.push(e),
+    log: (m) => notices.push(m),
+  });
+  const showProgress = out.progress !== undefined && total >= PROGRESS_THRESHOLD;
+  const timer = showProgress
+    ? setInterval(() => {
+        const s = rw.stats();
+        out.progress!(`promwire write: ${s.sent.toLocaleString("en")}/${total.toLocaleString("en")} samples sent, ${s.requests} requests${s.retries ? `, ${s.retries} retried` : ""}`);
+      }, 250)
+    : undefined;
+  let stats;
+  try {
+    rw.write(series, metadata);
+    stats = await rw.close();
+  } finally {
+    if (timer !== undefined) {
+      clearInterval(timer);
+      out.progress!("");
+    }
+  }
+  for (const n of notices) out.info(n);
+  if (errors.length > 0 || stats.failed > 0 || stats.dropped > 0 || stats.sent !== total) {
+    const first = errors[0];
+    throw new CommandError(
+      `write to ${shown} failed: ${first ? describeFailure(first) : `${total - stats.sent} of ${total} samples not delivered`}` +
+        (stats.sent > 0 ? ` (${stats.sent} of ${total} samples were accepted)` : ""),
+    );
+  }
+  if (flag(args, "quiet") !== "true") {
+    out.info(
+      `wrote ${total} samples of ${series.length} series to ${shown} in ${stats.requests} request${stats.requests === 1 ? "" : "s"} (remote write ${rw.protocol}${rw.protocol !== protocol ? ", after falling back from v2" : ""})`,
+    );
+  }
+}
+
+/** Sleep that does not keep the process alive longer than needed. */
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Run one Pushgateway call with the CLI's retry policy (the client itself makes one attempt).
+ * @example await withRetries(() => pg.push(page), 3)
+ */
+export async function withRetries(call: () => Promise<void>, maxAttempts: number, onRetry?: (attempt: number, err: unknown) => void): Promise<void> {
+  const policy = retryPolicy({ maxAttempts, minBackoffMs: 200, maxBackoffMs: 5_000 });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await call();
+      return;
+    } catch (err) {
+      const retryable = (err instanceof HttpError || err instanceof NetworkError || err instanceof TimeoutError) && isRetryable(err, policy);
+      if (!retryable || attempt >= maxAttempts) throw err;
+      onRetry?.(attempt, err);
+      await sleep(Math.min(retryDelayMs(policy, attempt, err, Math.random), 30_000));
+    }
+  }
+}
+
+/** `promwire push|add|delete <url> --job J [--grouping k=v]… [file|-]`. */
+export async function pushgatewayCommand(method: "push" | "add" | "delete", args: ParsedArgs, out: Output = stderrOutput(false)): Promise<void> {
+  checkFlags(args, ["job", "grouping", "format", "body-format", "quiet", ...CONNECTION_FLAGS]);
+  const [url, file, extra] = args.positionals;
+  const shown = checkUrl(url, method);
+  if (extra !== undefined || (method === "delete" && file !== undefined)) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(extra ?? file)}${method === "delete" ? " (delete sends no body)" : ""}`);
+  }
+  const job = flag(args, "job");
+  if (job === undefined || job === "") throw new UsageError(`${method} needs --job NAME`);
+  const grouping = keyValues(flagList(args, "grouping"), "--grouping");
+  const bodyFormat = flag(args, "body-format") ?? "protobuf";
+  if (bodyFormat !== "protobuf" && bodyFormat !== "text") throw new UsageError(`--body-format must be protobuf or text (got ${JSON.stringify(bodyFormat)})`);
+  const conn = connectionOf(args, 2);
+  const pg = pushgateway({
+    url: url!,
+    job,
+    grouping,
+    auth: conn.auth,
+    headers: conn.headers,
+    timeoutMs: conn.timeoutMs,
+    format: bodyFormat,
+    log: (m) => out.info(m),
+  });
+  const group = `{${Object.entries({ job, ...grouping })
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(",")}}`;
+  const retry = (attempt: number, err: unknown): void => out.info(`promwire ${method}: attempt ${attempt} failed (${describeFailure(err)}), retrying`);
+  try {
+    if (method === "delete") {
+      await withRetries(() => pg.delete(), conn.maxAttempts, retry);
+      if (flag(args, "quiet") !== "true") out.info(`deleted group ${group} at ${shown}`);
+      return;
+    }
+    const families: MetricFamily[] = parseExposition(await readTextInput(file), { format: formatOf(args) });
+    const source = { collect: () => families };
+    await withRetries(() => (method === "push" ? pg.push(source) : pg.add(source)), conn.maxAttempts, retry);
+    if (flag(args, "quiet") !== "true") {
+      const samples = families.reduce((n, f) => n + f.samples.length + (f.nativeHistograms?.length ?? 0), 0);
+      out.info(`${method === "push" ? "pushed (PUT, group replaced)" : "added (POST)"} ${families.length} families, ${samples} samples to group ${group} at ${shown}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new CommandError(`${method} to ${shown} failed: ${describeFailure(err)}`);
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * One HTTP attempt as an Effect: headers in a fixed precedence, auth, a per-attempt timeout that
+ * aborts the fetch through its `AbortSignal`, redirects followed by hand (never to another origin
+ * while credentials are set), and every non-2xx answer turned into a typed error carrying the
+ * status, the first 1 KiB of the body and any `Retry-After`.
+ */
+
+import { Effect } from "effect";
+import { HttpError, NetworkError, PromwireError, RedirectError, TimeoutError } from "../errors.ts";
+import { authHeaders, redactUrl, type Auth } from "./auth.ts";
+import { USER_AGENT } from "./version.ts";
+
+/** The `fetch` promwire calls: the global one, or an adapter's or user's override. */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** A request to make. `headers` are the protocol's own: neither users nor auth can override them. */
+export interface HttpRequest {
+  readonly method: "POST" | "PUT" | "DELETE";
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: Uint8Array;
+}
+
+/** How requests are made. */
+export interface HttpConfig {
+  readonly fetch: FetchLike;
+  readonly auth?: Auth;
+  /** Users' extra headers; they never override protocol headers or `User-Agent`. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Per-attempt timeout, body reading included. */
+  readonly timeoutMs: number;
+  /** Redirect hops to follow (same origin, or any origin when no credentials are set). Default 5. */
+  readonly maxRedirects?: number;
+  /** Wall clock for `Retry-After` HTTP dates. */
+  readonly now: () => number;
+}
+
+/** A successful (2xx) answer. */
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Headers;
+}
+
+/** Any way one attempt can fail. */
+export type AttemptError = HttpError | NetworkError | TimeoutError | RedirectError;
+
+/** First 1 KiB of an error body. */
+export const ERROR_BODY_LIMIT = 1024;
+
+/**
+ * Parse `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3). Returns milliseconds
+ * from `now`, never negative, or undefined when absent or unparseable.
+ * @example parseRetryAfter("120", Date.now()) // 120000
+ */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const date = Date.parse(v);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/** Merge headers: users' first, then auth, then the protocol's, names lower-cased. */
+export function buildHeaders(
+  protocol: Readonly<Record<string, string>>,
+  config: Pick<HttpConfig, "auth" | "headers">,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config.headers ?? {})) out[k.toLowerCase()] = v;
+  Object.assign(out, authHeaders(config.auth));
+  for (const [k, v] of Object.entries(protocol)) out[k.toLowerCase()] = v;
+  out["user-agent"] = USER_AGENT;
+  return out;
+}
+
+async function readLimited(res: Response, limit: number): Promise<string> {
+  if (res.body === null) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const all = new Uint8Array(Math.min(size, limit));
+  let off = 0;
+  for (const c of chunks) {
+    const n = Math.min(c.length, all.length - off);
+    all.set(c.subarray(0, n), off);
+    off += n;
+    if (off >= all.length) break;
+  }
+  return new TextDecoder().decode(all);
+}
+
+function hasCredentials(config: HttpConfig): boolean {
+  return config.auth !== undefined || Object.keys(config.headers ?? {}).some((h) => h.toLowerCase() === "authorization");
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    const code = cause instanceof Error ? ` (${(cause as { code?: string }).code ?? cause.message})` : "";
+    return `${err.message}${code}`;
+  }
+  return String(err);
+}
+
+async function run(req: HttpRequest, config: HttpConfig, signal: AbortSignal): Promise<HttpResponse> {
+  let url = req.url;
+  const maxRedirects = config.maxRedirects ?? 5;
+  for (let hop = 0; ; hop++) {
+    const headers = buildHeaders(req.headers, config);
+    if (config.auth !== undefined && "sign" in config.auth) {
+      const signed = await config.auth.sign({ method: req.method, url: url.href, headers: { ...headers }, body: req.body });
+      for (const [k, v] of Object.entries(signed)) {
+        const key = k.toLowerCase();
+        if (!(key in req.headers) && key !== "user-agent") headers[key] = v;
+      }
+    }
+    let res: Response;
+    try {
+      res = await config.fetch(url.href, {
+        method: req.method,
+        headers,
+        body: req.body as BodyInit | undefined,
+        redirect: "manual",
+        signal,
+      });
+    } catch (err) {
+      throw new NetworkError(redactUrl(url), describe(err));
+    }
+    if (res.status >= 200 && res.status < 300) {
+      // Drain (a little of) the body so the connection can be reused.
+      await readLimited(res, ERROR_BODY_LIMIT).catch(() => "");
+      return { status: res.status, headers: res.headers };
+    }
+    if (res.type === "opaqueredirect") {
+      throw new RedirectError(0, redactUrl(url), "this runtime hides the redirect target");
+    }
+    const location = res.headers.get("location");
+    if (res.status >= 300 && res.status < 400 && location !== null) {
+      await readLimited(res, 0).catch(() => "");
+      const next = new URL(location, url);
+      if (hop >= maxRedirects) throw new RedirectError(res.status, redactUrl(url), `more than ${maxRedirects} redirects`);
+      if (next.origin !== url.origin && hasCredentials(config)) {
+        throw new RedirectError(res.status, redactUrl(url), `target ${next.origin} is another origin and credentials are set`);
+      }
+      url = next;
+      continue;
+    }
+    const body = await readLimited(res, ERROR_BODY_LIMIT).catch(() => "");
+    throw new HttpError(res.status, body, redactUrl(url), parseRetryAfter(res.headers.get("retry-after"), config.now()));
+  }
+}
+
+/**
+ * Make one attempt. Fails with {@link HttpError} (non-2xx), {@link NetworkError},
+ * {@link TimeoutError} (the fetch is aborted) or {@link RedirectError}.
+ *
+ * @example
+ * const res = yield* attempt({ method: "POST", url, headers: { "content-type": "text/plain" }, body }, config);
+ */
+export function attempt(req: HttpRequest, config: HttpConfig): Effect.Effect<HttpResponse, AttemptError> {
+  return Effect.tryPromise({
+    try: (signal) => run(req, config, signal),
+    catch: (err): AttemptError =>
+      err instanceof HttpError || err instanceof NetworkError || err instanceof RedirectError || err instanceof TimeoutError
+        ? err
+        : new NetworkError(redactUrl(req.url), err instanceof PromwireError ? err.message : describe(err)),
+  }).pipe(
+    Effect.timeoutOrElse({
+      duration: config.timeoutMs,
+      orElse: () => Effect.fail(new TimeoutError(redactUrl(req.url), config.timeoutMs)),
+    }),
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * The writers an adapter has handed out and not yet closed, so a runtime's exit hooks (Node's
+ * `beforeExit`, SIGTERM, Deno's `beforeunload`, a Worker's `waitUntil`) can flush them all within
+ * a deadline. Runtime-agnostic: the adapters decide when to call it.
+ */
+
+import type { RemoteWriter } from "./remote-write.ts";
+
+/** What {@link OpenWriters.flushAll} achieved. */
+export interface FlushAllResult {
+  /** Writers flushed (or attempted). */
+  readonly writers: number;
+  /** True when the deadline passed before every flush completed. */
+  readonly timedOut: boolean;
+}
+
+export class OpenWriters {
+  private readonly writers = new Set<RemoteWriter>();
+  /** The longest exit deadline any tracked writer asked for, ms. */
+  exitTimeoutMs = 0;
+
+  /** Track `writer` until it is closed; exit hooks wait up to `exitTimeoutMs` for it. Returns the same writer. */
+  track(writer: RemoteWriter, exitTimeoutMs = 5_000): RemoteWriter {
+    this.writers.add(writer);
+    this.exitTimeoutMs = Math.max(this.exitTimeoutMs, exitTimeoutMs);
+    const close = writer.close.bind(writer);
+    // Untrack on close, whoever calls it; `close` stays idempotent.
+    (writer as { close: RemoteWriter["close"] }).close = (options) => {
+      this.writers.delete(writer);
+      return close(options);
+    };
+    return writer;
+  }
+
+  get size(): number {
+    return this.writers.size;
+  }
+
+  /** Samples queued in all writers. */
+  pendingSamples(): number {
+    let n = 0;
+    for (const w of this.writers) n += w.stats().pending;
+    return n;
+  }
+
+  /**
+   * Flush every open writer; give up waiting after `timeoutMs`. The deadline timer is an ordinary
+   * (referenced) timer, so on Node it keeps the process alive while the flush runs.
+   * @example const { timedOut } = await openWriters.flushAll(5_000);
+   */
+  async flushAll(timeoutMs: number): Promise<FlushAllResult> {
+    const list = [...this.writers];
+    if (list.length === 0) return { writers: 0, timedOut: false };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = await Promise.race([
+      Promise.allSettled(list.map((w) => w.flush())).then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return { writers: list.length, timedOut };
+  }
+
+  /**
+   * Close every open writer, waiting at most `timeoutMs` each (what is not delivered by then is
+   * reported to its `onError` as `"closed"`).
+   */
+  async closeAll(timeoutMs: number): Promise<void> {
+    await Promise.allSettled([...this.writers].map((w) => w.close({ timeoutMs })));
+  }
+}

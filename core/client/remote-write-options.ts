@@ -1,0 +1,112 @@
+/** Options and results of the remote-write writer, with their defaults. */
+
+import { ValidationError, type PromwireError } from "../errors.ts";
+import type { NameValidation } from "../wire/label-rules.ts";
+import type { ProtocolVersion } from "../wire/types.ts";
+import type { Auth } from "./auth.ts";
+import type { FetchLike } from "./http.ts";
+import { retryPolicy, type RetryOptions, type RetryPolicy } from "./retry.ts";
+
+/** What was lost, passed to `onError` along with the error. */
+export interface FailureInfo {
+  /** Samples (float + histogram) given up on. */
+  readonly samples: number;
+  /** Attempts made for them (0 when they could not be encoded). */
+  readonly attempts: number;
+}
+
+/** Options of `remoteWrite`. */
+export interface RemoteWriteOptions {
+  /** Receiver endpoint, e.g. `http://prometheus:9090/api/v1/write`. Credentials in the URL become Basic auth. */
+  readonly url: string;
+  /** `"v1"` (default) or `"v2"`; v2 falls back to v1 for this writer if the receiver does not speak it. */
+  readonly protocol?: ProtocolVersion;
+  readonly auth?: Auth;
+  /** Extra request headers. Protocol headers and `User-Agent` cannot be overridden. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Labels added to every series (a series' own label of the same name wins, as in Prometheus). */
+  readonly externalLabels?: Readonly<Record<string, string>>;
+  /** The `fetch` to use (adapters pass theirs; a wrapper can sign requests). Default: global `fetch`. */
+  readonly fetch?: FetchLike;
+  /** Per-attempt timeout, ms. Default 30,000. */
+  readonly timeoutMs?: number;
+  readonly retry?: RetryOptions;
+  /** Samples (float + histogram) per request. Default 2,000 (Prometheus' `max_samples_per_send`). */
+  readonly maxSamplesPerRequest?: number;
+  /** Send a partial batch once its oldest sample waited this long, ms. Default 5,000 (`batch_send_deadline`). */
+  readonly flushDeadlineMs?: number;
+  /** Largest uncompressed request body, bytes; bigger batches are split. Default 4 MiB (Prometheus accepts 32 MiB). */
+  readonly maxRequestBytes?: number;
+  /** Pending samples kept at most; past it the oldest are dropped and counted. Default 100,000. */
+  readonly maxPendingSamples?: number;
+  /** Name syntax to enforce before sending. Default `"legacy"`. */
+  readonly nameValidation?: NameValidation;
+  /** Called for every batch given up on (never for a retry that later succeeds). Default: log it. */
+  readonly onError?: (error: PromwireError, info: FailureInfo) => void;
+  /** Called when the pending limit made the writer drop its oldest samples. */
+  readonly onDrop?: (samples: number) => void;
+  /** One-line notices (the v2 → v1 fallback, failures without `onError`). Default `console.warn`. */
+  readonly log?: (message: string) => void;
+  /** Wall clock in ms, for sample timestamps and `Retry-After` dates. Default `Date.now`. */
+  readonly now?: () => number;
+  /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** Counts since the writer was created; `sent`, `failed`, `dropped`, `retried` and `pending` are samples. */
+export interface WriterStats {
+  /** Samples the receiver accepted. */
+  readonly sent: number;
+  /** Samples sent again after a failed attempt (a sample retried twice counts twice). */
+  readonly retried: number;
+  /** Samples given up on. */
+  readonly failed: number;
+  /** Oldest samples dropped at the pending limit. */
+  readonly dropped: number;
+  /** Samples still queued (0 after a completed flush, unless data arrived meanwhile). */
+  readonly pending: number;
+  /** Requests that succeeded. */
+  readonly requests: number;
+  /** Requests sent again after a failed attempt. */
+  readonly retries: number;
+}
+
+/** Options with defaults applied. */
+export interface ResolvedOptions {
+  readonly protocol: ProtocolVersion;
+  readonly timeoutMs: number;
+  readonly retry: RetryPolicy;
+  readonly maxSamplesPerRequest: number;
+  readonly flushDeadlineMs: number;
+  readonly maxRequestBytes: number;
+  readonly maxPendingSamples: number;
+  readonly nameValidation: NameValidation;
+}
+
+function positive(name: string, v: number): number {
+  if (!(v > 0) || !Number.isFinite(v)) throw new ValidationError("option-invalid", `${name} must be a positive number, got ${v}`);
+  return v;
+}
+
+export function resolveOptions(o: RemoteWriteOptions): ResolvedOptions {
+  const maxSamplesPerRequest = positive("maxSamplesPerRequest", o.maxSamplesPerRequest ?? 2_000);
+  const maxPendingSamples = positive("maxPendingSamples", o.maxPendingSamples ?? 100_000);
+  if (maxPendingSamples < maxSamplesPerRequest) {
+    throw new ValidationError("option-invalid", `maxPendingSamples (${maxPendingSamples}) must be at least maxSamplesPerRequest (${maxSamplesPerRequest})`);
+  }
+  if (o.protocol !== undefined && o.protocol !== "v1" && o.protocol !== "v2") {
+    throw new ValidationError("option-invalid", `protocol must be "v1" or "v2"`);
+  }
+  const retry = retryPolicy(o.retry);
+  positive("retry.maxAttempts", retry.maxAttempts);
+  return {
+    protocol: o.protocol ?? "v1",
+    timeoutMs: positive("timeoutMs", o.timeoutMs ?? 30_000),
+    retry,
+    maxSamplesPerRequest,
+    flushDeadlineMs: positive("flushDeadlineMs", o.flushDeadlineMs ?? 5_000),
+    maxRequestBytes: positive("maxRequestBytes", o.maxRequestBytes ?? 4 * 1024 * 1024),
+    maxPendingSamples,
+    nameValidation: o.nameValidation ?? "legacy",
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Number formatting exactly as client_golang writes exposition pages: Go's
+ * `strconv.FormatFloat(v, 'g', -1, 64)` (shortest digits that round-trip; exponent form when the
+ * decimal exponent is < -4 or >= 6, with a sign and at least two exponent digits), behind
+ * expfmt's special cases for 0, ±1, NaN and ±Inf.
+ */
+
+/**
+ * Go's `strconv.FormatFloat(v, 'g', -1, 64)` for finite `v`. JavaScript's `toExponential()`
+ * without an argument yields the same shortest round-trip digits; only the layout differs.
+ */
+export function formatGoG(v: number): string {
+  if (v === 0) return Object.is(v, -0) ? "-0" : "0";
+  const neg = v < 0;
+  const e = (neg ? -v : v).toExponential();
+  const ei = e.indexOf("e");
+  const digits = ei > 1 ? e[0] + e.slice(2, ei) : e[0];
+  const exp = Number(e.slice(ei + 1));
+  let out: string;
+  if (exp < -4 || exp >= 6) {
+    const x = exp < 0 ? -exp : exp;
+    out = `${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ""}e${exp < 0 ? "-" : "+"}${x < 10 ? "0" : ""}${x}`;
+  } else if (exp >= 0) {
+    const intLen = exp + 1;
+    out = digits.length <= intLen ? digits + "0".repeat(intLen - digits.length) : `${digits.slice(0, intLen)}.${digits.slice(intLen)}`;
+  } else {
+    out = `0.${"0".repeat(-exp - 1)}${digits}`;
+  }
+  return neg ? `-${out}` : out;
+}
+
+/**
+ * A sample value in text 0.0.4, as expfmt's `writeFloat`: `+Inf`, `-Inf`, `NaN`, else Go `%g`
+ * (and `0` for negative zero).
+ *
+ * @example formatTextFloat(1e6) // "1e+06"
+ */
+export function formatTextFloat(v: number): string {
+  if (v !== v) return "NaN";
+  if (v === Infinity) return "+Inf";
+  if (v === -Infinity) return "-Inf";
+  if (v === 0) return "0";
+  // Integers below 1e6 print as themselves in Go's %g too: skip the digit shuffling.
+  if (Number.isInteger(v) && v < 1e6 && v > -1e6) return String(v);
+  return formatGoG(v);
+}
+
+/**
+ * A value in OpenMetrics, as expfmt's `writeOpenMetricsFloat`: like text, but an integral value
+ * gets `.0` (`1.0`, `0.0`, `42.0`) so that it reads as a float.
+ *
+ * @example formatOpenMetricsFloat(42) // "42.0"
+ */
+export function formatOpenMetricsFloat(v: number): string {
+  const s = formatTextFloat(v);
+  if (v !== v || v === Infinity || v === -Infinity) return s;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46 || c === 101) return s;
+  }
+  return `${s}.0`;
+}
+
+/**
+ * A millisecond timestamp as OpenMetrics float seconds. expfmt writes `ms / 1000` with `%g`;
+ * Prometheus reads it back as `int64(seconds * 1000)`, which truncates, so when that would not
+ * give `ms` back (e.g. `1.7000000001e+09` reading as …000.9999) write the exact decimal seconds
+ * with one more digit that keeps the truncation on the right millisecond.
+ */
+export function formatOpenMetricsTimestamp(ms: number): string {
+  const g = formatOpenMetricsFloat(ms / 1000);
+  if (Math.trunc(Number(g) * 1000) === ms) return g;
+  const neg = ms < 0;
+  const abs = neg ? -ms : ms;
+  const frac = String(abs % 1000).padStart(3, "0");
+  return `${neg ? "-" : ""}${Math.floor(abs / 1000)}.${frac}1`;
+}

@@ -1,0 +1,172 @@
+// Transport behaviour every runtime must show, through the runtime's own adapter and fetch: a
+// remote write to the local receiver (v1 and v2, checked by what the receiver decoded), a push to
+// a real Pushgateway (read back from its /api/v1/metrics), configuration from the environment.
+import { assert, assertEqual, assertRejects, type SharedCase, type SharedContext } from "./harness.ts";
+
+function need(url: string | undefined, variable: string): string {
+  // Never a skip: a runner that did not start the servers fails here.
+  if (url === undefined || url === "") throw new Error(`${variable} is not set: run through scripts/with-test-servers.mjs or npm test`);
+  return url;
+}
+
+const nonce = (): string => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e9).toString(36)}`;
+
+interface ReceivedWrite {
+  kind: string;
+  path: string;
+  headers: Record<string, string>;
+  request: { version: string; series: { labels: string[]; samples?: { value: number | string; timestamp: number }[] }[] };
+}
+
+function registryWithJobMetrics(promwire: SharedContext["promwire"]) {
+  const registry = new promwire.Registry();
+  const rows = new promwire.Counter({ name: "rows_copied_total", help: "Rows copied.", labelNames: ["table"] as const, registry });
+  rows.labels({ table: "users" }).inc(42);
+  rows.labels({ table: "orders" }).inc(7);
+  const last = new promwire.Gauge({ name: "job_last_success_timestamp_seconds", help: "Last success.", registry });
+  last.set(1_700_000_000);
+  return registry;
+}
+
+/** `labels` as a record. */
+function record(labels: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < labels.length; i += 2) out[labels[i]] = labels[i + 1];
+  return out;
+}
+
+export const clientCases: SharedCase[] = [
+  {
+    name: "client: the adapter exports the same client API (remoteWrite, pushgateway, flushAll, env config)",
+    run: ({ promwire }) => {
+      for (const name of ["remoteWrite", "pushgateway", "flushAll", "remoteWriteOptionsFromEnv", "Registry", "Counter", "parseExposition", "encodeWriteRequest"] as const) {
+        assertEqual(typeof promwire[name], "function", name);
+      }
+    },
+  },
+  ...(["v1", "v2"] as const).map(
+    (protocol): SharedCase => ({
+      name: `client: remote write (${protocol}) to the local receiver with the runtime's fetch; the receiver decodes what was sent`,
+      run: async ({ promwire, receiverUrl, runtime }) => {
+        const base = need(receiverUrl, "PROMWIRE_TEST_RECEIVER");
+        const path = `/api/v1/write/${runtime}-${protocol}-${nonce()}`;
+        const errors: string[] = [];
+        const rw = promwire.remoteWrite({
+          url: `${base}${path}`,
+          protocol,
+          externalLabels: { runtime },
+          flushOnExit: false,
+          auth: { bearer: "s3cret" },
+          onError: (e) => errors.push(e.message),
+        });
+        const before = Date.now();
+        rw.collect(registryWithJobMetrics(promwire));
+        const stats = await rw.close();
+        assertEqual([stats.sent, stats.failed, stats.pending, stats.requests], [3, 0, 0, 1], `sent, failed, pending, requests (errors: ${errors.join("; ")})`);
+        assertEqual(rw.protocol, protocol, "protocol after the write (no fallback)");
+        const res = await fetch(`${base}/_test/requests?path=${encodeURIComponent(path)}`);
+        const got = (await res.json()) as ReceivedWrite[];
+        assertEqual(got.length, 1, "requests received");
+        const r = got[0];
+        assertEqual(r.kind, "remote-write", "kind");
+        assertEqual(r.request.version, protocol, "decoded version");
+        assertEqual(r.headers["content-encoding"], "snappy", "Content-Encoding");
+        assertEqual(r.headers["x-prometheus-remote-write-version"], protocol === "v1" ? "0.1.0" : "2.0.0", "version header");
+        assertEqual(r.headers.authorization, "Bearer ***", "auth header (masked by the receiver)");
+        assert(/^promwire\/\d/.test(r.headers["user-agent"] ?? ""), `User-Agent ${r.headers["user-agent"]}`);
+        const byName = new Map(r.request.series.map((s) => [`${record(s.labels).__name__}{${record(s.labels).table ?? ""}}`, s]));
+        assertEqual([...byName.keys()].sort(), ["job_last_success_timestamp_seconds{}", "rows_copied_total{orders}", "rows_copied_total{users}"], "series");
+        const users = byName.get("rows_copied_total{users}")!;
+        assertEqual(record(users.labels), { __name__: "rows_copied_total", runtime, table: "users" }, "labels with the external label, sorted");
+        assertEqual(users.samples?.map((s) => s.value), [42], "counter value");
+        const ts = users.samples![0].timestamp;
+        assert(ts >= before - 1000 && ts <= Date.now() + 1000, `sample timestamp ${ts} is now`);
+        assertEqual(byName.get("job_last_success_timestamp_seconds{}")!.samples?.map((s) => s.value), [1_700_000_000], "gauge value");
+      },
+    }),
+  ),
+  {
+    name: "client: remote write failures are typed and counted (a 4xx is final, never retried)",
+    run: async ({ promwire, receiverUrl }) => {
+      const base = need(receiverUrl, "PROMWIRE_TEST_RECEIVER");
+      const errors: string[] = [];
+      // A Pushgateway path without a job value: the receiver answers 400.
+      const rw = promwire.remoteWrite({ url: `${base}/metrics/job`, flushOnExit: false, onError: (e) => errors.push(e._tag) });
+      rw.write([{ labels: ["__name__", "up"], samples: [{ value: 1, timestamp: Date.now() }] }]);
+      const stats = await rw.close();
+      assertEqual([stats.sent, stats.failed, stats.retries], [0, 1, 0], "sent, failed, retries");
+      assertEqual(errors, ["RejectedError"], "onError");
+    },
+  },
+  {
+    name: "client: Pushgateway push, add and delete against a real Pushgateway, read back from /api/v1/metrics",
+    run: async ({ promwire, pushgatewayUrl, runtime }) => {
+      const base = need(pushgatewayUrl, "PROMWIRE_TEST_PUSHGATEWAY");
+      const job = `promwire_shared_${runtime}_${nonce()}`;
+      const groups = async (): Promise<Record<string, unknown>[]> => {
+        const res = await fetch(`${base}/api/v1/metrics`);
+        assertEqual(res.status, 200, "GET /api/v1/metrics");
+        const all = ((await res.json()) as { data: { labels: Record<string, string> }[] }).data;
+        return all.filter((g) => g.labels.job === job);
+      };
+      for (const format of ["protobuf", "text"] as const) {
+        const pg = promwire.pushgateway({ url: base, job, grouping: { instance: runtime, path: "a/b" }, format, log: () => {} });
+        assert(pg.url.includes("/metrics/job/") && pg.url.includes("path@base64/"), `grouping URL ${pg.url}`);
+        await pg.push(registryWithJobMetrics(promwire));
+        const [group] = await groups();
+        assert(group !== undefined, `group for job ${job} (${format})`);
+        assertEqual(group.labels, { job, instance: runtime, path: "a/b" }, "group labels");
+        const rows = group.rows_copied_total as { type: string; metrics: { labels: Record<string, string>; value: string }[] };
+        assertEqual(rows.type, "COUNTER", "type");
+        assertEqual(
+          rows.metrics.map((m) => [m.labels.table, m.value]).sort(),
+          [["orders", "7"], ["users", "42"]],
+          `${format}: counter values`,
+        );
+        // add (POST) replaces only same-named metrics: the counter stays.
+        const extra = new promwire.Registry();
+        new promwire.Gauge({ name: "job_last_success_timestamp_seconds", help: "Last success.", registry: extra }).set(5);
+        await pg.add(extra);
+        const [after] = await groups();
+        assert(after.rows_copied_total !== undefined, "add kept the other metric");
+        assertEqual((after.job_last_success_timestamp_seconds as { metrics: { value: string }[] }).metrics[0].value, "5", "add replaced the gauge");
+        await pg.delete();
+        assertEqual((await groups()).length, 0, "group deleted");
+      }
+      // Validation happens before any request.
+      await assertRejects(() => promwire.pushgateway({ url: base, job: "" }).push(new promwire.Registry()), "ValidationError", /job/);
+    },
+  },
+  {
+    name: "client: options from environment variables when no URL is given; code wins; clear errors",
+    run: async ({ promwire }) => {
+      const env: Record<string, string> = {
+        PROMWIRE_REMOTE_WRITE_URL: "https://prom.example/api/v1/write",
+        PROMWIRE_USERNAME: "app",
+        PROMWIRE_PASSWORD: "pw",
+        PROMWIRE_PROTOCOL: "v2",
+        PROMWIRE_EXTERNAL_LABELS: "region=eu, instance=web-1",
+        PROMWIRE_TIMEOUT_MS: "2500",
+      };
+      const o = promwire.remoteWriteOptionsFromEnv((n) => env[n], { protocol: "v1" });
+      assertEqual(
+        [o.url, o.auth, o.protocol, o.externalLabels, o.timeoutMs],
+        ["https://prom.example/api/v1/write", { username: "app", password: "pw" }, "v1", { region: "eu", instance: "web-1" }, 2500],
+        "options",
+      );
+      let read = 0;
+      const given = promwire.remoteWriteOptionsFromEnv(() => (read++, undefined), { url: "http://x/api/v1/write" });
+      assertEqual([given.url, read], ["http://x/api/v1/write", 0], "a URL in code: the environment is not read");
+      await assertRejects(() => promwire.remoteWriteOptionsFromEnv(() => undefined), "ValidationError", /PROMWIRE_REMOTE_WRITE_URL/);
+      await assertRejects(
+        () => promwire.remoteWriteOptionsFromEnv((n) => ({ ...env, PROMWIRE_BEARER_TOKEN: "t" })[n]),
+        "ValidationError",
+        /either PROMWIRE_BEARER_TOKEN/,
+      );
+      const bearer = promwire.remoteWriteOptionsFromEnv((n) => ({ PROMWIRE_REMOTE_WRITE_URL: "http://x/", PROMWIRE_BEARER_TOKEN: "tok" })[n]);
+      assertEqual(bearer.auth, { bearer: "tok" }, "bearer from the environment");
+      const pg = promwire.pushgatewayOptionsFromEnv((n) => ({ PROMWIRE_PUSHGATEWAY_URL: "http://pg:9091", PROMWIRE_JOB: "nightly" })[n], {});
+      assertEqual([pg.url, pg.job], ["http://pg:9091", "nightly"], "pushgateway options");
+    },
+  },
+];
