@@ -10,9 +10,11 @@
  * it has already made and reuses them instead of slicing new ones. The strings it does make are
  * slices of the page, so parsed families keep the page's text in memory while they live.
  *
- * Measured (bench/parse.ts, ~2 MB page): about 6× `parse-prometheus-text-format`. What mattered:
- * native `indexOf` for quotes and line ends, comparing the page with itself (`startsWith` with a
- * position, or comparing against a sliced string, was 2-3× slower), fewer allocations.
+ * Measured (bench/parse.ts, ~2 MB page, Node 20): 5-7× `parse-prometheus-text-format` in wall
+ * time. What mattered: native `indexOf` for quotes and line ends, comparing the page with itself
+ * (`startsWith` with a position, or comparing against a sliced string, was 2-3× slower), fewer
+ * allocations. About half of the CPU time left is garbage collection of the result itself (V8
+ * pretenures the sample objects, which makes every young label array a remembered-set entry).
  */
 
 import { ParseError } from "../errors.ts";
@@ -72,10 +74,6 @@ export class ExpositionParser {
   private internSlot = 0;
   private readonly lastValue: (string | undefined)[];
   private readonly lastValueAt: Int32Array;
-  /** Name, its position and its table slot for each position of the previous label set. */
-  private readonly seqName: (string | undefined)[] = new Array<string | undefined>(64).fill(undefined);
-  private readonly seqNameAt = new Int32Array(64);
-  private readonly seqSlot = new Int32Array(64);
   /** Label pairs of the label set being read, `pairCount` strings long (reused: no per-line growth). */
   private readonly pairs: string[] = new Array<string>(64).fill("");
   private pairCount = 0;
@@ -274,10 +272,11 @@ export class ExpositionParser {
     return type;
   }
 
-  private declare(kind: MetaKind, name: string, value: string, at: number, valueAt: number): void {
+  /** A HELP or UNIT line; a repeated line is reported at the name, a bad unit at the unit. */
+  private declare(kind: "HELP" | "UNIT", name: string, value: string, at: number, valueAt: number): void {
     const f = this.table;
-    const problem = kind === "HELP" ? f.declareHelp(name, value) : kind === "UNIT" ? f.declareUnit(name, value) : undefined;
-    if (problem !== undefined) this.fail(problem.startsWith("unit") ? valueAt : at, problem);
+    const problem = kind === "HELP" ? f.declareHelp(name, value) : f.declareUnit(name, value);
+    if (problem !== undefined) this.fail(problem.startsWith("second") ? at : valueAt, problem);
   }
 
   // ---- samples --------------------------------------------------------------------------------
@@ -471,62 +470,41 @@ export class ExpositionParser {
         return p + 1;
       }
       const nameStart = p;
-      // Label sets repeat their names from line to line: first try the name the previous label
-      // set had at this position (one comparison), else hash, intern and remember it.
-      const k = n >> 1;
-      const expected = this.seqName[k];
-      let lname: string;
-      let slot: number;
-      if (expected !== undefined && this.sameText(this.seqNameAt[k], p, expected.length) && !isLabelChar(s.charCodeAt(p + expected.length))) {
-        lname = expected;
-        slot = this.seqSlot[k];
-        p += expected.length;
-        c = s.charCodeAt(p);
-      } else {
-        if (!(c < 128 && (CLASS[c] & 4) !== 0)) this.fail(p, n === 0 ? "expected a label name or \"}\"" : "expected a label name");
-        let h = c;
+      if (!(c < 128 && (CLASS[c] & 4) !== 0)) this.fail(p, n === 0 ? "expected a label name or \"}\"" : "expected a label name");
+      let h = c;
+      c = s.charCodeAt(++p);
+      while (c < 128 && (CLASS[c] & 8) !== 0) {
+        h = (Math.imul(h, 31) + c) | 0;
         c = s.charCodeAt(++p);
-        while (c < 128 && (CLASS[c] & 8) !== 0) {
-          h = (Math.imul(h, 31) + c) | 0;
-          c = s.charCodeAt(++p);
-        }
-        lname = this.intern(nameStart, p, h);
-        slot = this.internSlot;
-        if (k < 64) {
-          this.seqName[k] = lname;
-          this.seqNameAt[k] = nameStart;
-          this.seqSlot[k] = slot;
-        }
       }
+      const lname = this.intern(nameStart, p, h);
       if (!om) while (c === SP || c === TAB) c = s.charCodeAt(++p);
       if (c !== EQ) this.fail(p, `expected "=" after the label name ${lname}`);
       c = s.charCodeAt(++p);
       if (!om) while (c === SP || c === TAB) c = s.charCodeAt(++p);
       if (c !== QUOTE) this.fail(p, `expected a quoted value for the label ${lname}`);
       const vs = ++p;
-      // A label's value often repeats the one it had on the previous line with this label (job,
-      // instance, pod, …): when the text matches that string and a quote follows, take it as is.
-      // It came from the plain path below, so it holds no quote, backslash or newline.
-      let value: string | undefined;
-      const last = this.lastValue[slot];
-      if (last !== undefined && s.charCodeAt(vs + last.length) === QUOTE && this.sameText(this.lastValueAt[slot], vs, last.length)) {
-        value = last;
-        p = vs + last.length;
+      // The closing quote by a native search; a value holding a backslash (rare) is walked
+      // char by char, as `\"` does not close it.
+      let q = s.indexOf('"', vs);
+      if (q < 0 || q > this.lineEnd) q = this.lineEnd;
+      if (this.nextBackslash < vs) {
+        const b = s.indexOf("\\", vs);
+        this.nextBackslash = b < 0 ? s.length : b;
+      }
+      let value: string;
+      if (this.nextBackslash < q) {
+        p = this.escapedValueEnd(vs, lname);
+        value = unescape(s, vs, p, true);
       } else {
-        // The closing quote by a native search; a value holding a backslash (rare) is walked
-        // char by char, as `\"` does not close it.
-        let q = s.indexOf('"', vs);
-        if (q < 0 || q > this.lineEnd) q = this.lineEnd;
-        if (this.nextBackslash < vs) {
-          const b = s.indexOf("\\", vs);
-          this.nextBackslash = b < 0 ? s.length : b;
-        }
-        if (this.nextBackslash < q) {
-          p = this.escapedValueEnd(vs, lname);
-          value = unescape(s, vs, p, true);
-        } else {
-          if (q === this.lineEnd) this.fail(vs - 1, `unterminated value of the label ${lname}`);
-          p = q;
+        if (q === this.lineEnd) this.fail(vs - 1, `unterminated value of the label ${lname}`);
+        p = q;
+        // A label's value often repeats the one it had on the previous line with this label
+        // (job, instance, pod, …): reuse that string rather than slicing a new one (less garbage).
+        const slot = this.internSlot;
+        const last = this.lastValue[slot];
+        if (last !== undefined && last.length === p - vs && this.sameText(this.lastValueAt[slot], vs, p - vs)) value = last;
+        else {
           value = s.slice(vs, p);
           this.lastValue[slot] = value;
           this.lastValueAt[slot] = vs;

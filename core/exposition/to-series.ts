@@ -36,13 +36,42 @@ export interface ToSeriesOptions {
 export interface ToSeriesResult {
   readonly series: Series[];
   readonly metadata: MetricMetadata[];
+  /**
+   * Sample lines refused because their series already had a sample at that time or later in the
+   * page (Prometheus refuses them the same way when it scrapes). Counted, never silently lost.
+   */
+  readonly duplicates: number;
 }
 
+/**
+ * Registry snapshots hand out frozen label arrays that stay the same object across collects.
+ * For those, the full series label set (name, labels, external labels; sorted) is built once and
+ * kept frozen, so the encoder's frozen-label caches apply and no label is sorted or encoded twice.
+ * Keyed by the source array, then by sample name and external labels.
+ */
+const frozenSeriesLabels = new WeakMap<readonly string[], Map<string, string[]>>();
+
+function cachedSeriesLabels(name: string, labels: readonly string[], external: readonly string[], externalKey: string): string[] {
+  let byName = frozenSeriesLabels.get(labels);
+  if (byName === undefined) {
+    byName = new Map();
+    frozenSeriesLabels.set(labels, byName);
+  }
+  const key = externalKey === "" ? name : `${name}\u0000${externalKey}`;
+  let out = byName.get(key);
+  if (out === undefined) {
+    out = Object.freeze(seriesLabels(name, labels, external)) as string[];
+    byName.set(key, out);
+  }
+  return out;
+}
+
+/** A series being built; it is also the returned `Series` (arrays created only when needed). */
 interface SeriesBuilder {
   labels: string[];
-  samples: Sample[];
-  histograms: NativeHistogram[];
-  exemplars: Exemplar[];
+  samples?: Sample[];
+  histograms?: NativeHistogram[];
+  exemplars?: Exemplar[];
 }
 
 /** Labels (no `__name__`) without `le`/`quantile`: how a `_created` line names what it describes. */
@@ -92,17 +121,24 @@ export function familiesToSeries(families: readonly MetricFamily[], options: ToS
   const v2 = options.version === "v2";
   const external: string[] = [];
   for (const [k, v] of Object.entries(options.externalLabels ?? {})) external.push(k, v);
+  const externalKey = external.length === 0 ? "" : external.join("\u0000");
   const byKey = new Map<string, SeriesBuilder>();
+  const byFrozen = new Map<readonly string[], SeriesBuilder>();
   const out: SeriesBuilder[] = [];
+  let duplicates = 0;
+  const labelsOf = (name: string, labels: readonly string[]): string[] =>
+    Object.isFrozen(labels) ? cachedSeriesLabels(name, labels, external, externalKey) : seriesLabels(name, labels, external);
   const metadata: MetricMetadata[] = [];
   const seenFamilies = new Set<string>();
 
   const builder = (labels: string[]): SeriesBuilder => {
-    const key = JSON.stringify(labels);
-    let b = byKey.get(key);
+    // Cached frozen label sets are unique per content within a snapshot: match them by identity.
+    const frozen = Object.isFrozen(labels);
+    let b = frozen ? byFrozen.get(labels) : byKey.get(JSON.stringify(labels));
     if (b === undefined) {
-      b = { labels, samples: [], histograms: [], exemplars: [] };
-      byKey.set(key, b);
+      b = { labels };
+      if (frozen) byFrozen.set(labels, b);
+      else byKey.set(JSON.stringify(labels), b);
       out.push(b);
     }
     return b;
@@ -129,35 +165,37 @@ export function familiesToSeries(families: readonly MetricFamily[], options: ToS
     }
     for (const s of f.samples) {
       if (created !== undefined && s.name === createdName) continue;
-      const b = builder(seriesLabels(s.name, s.labels, external));
+      const b = builder(labelsOf(s.name, s.labels));
       const ts = s.timestamp ?? now;
-      const last = b.samples.length === 0 ? undefined : b.samples[b.samples.length - 1].timestamp;
-      if (last !== undefined && ts <= last) continue; // duplicate or out of order within the page
+      const samples = (b.samples ??= []);
+      const last = samples.length === 0 ? undefined : samples[samples.length - 1].timestamp;
+      if (last !== undefined && ts <= last) {
+        duplicates++; // duplicate or out of order within the page
+        continue;
+      }
       const start = created?.get(createdKey(s.labels));
-      b.samples.push(start === undefined || !Number.isSafeInteger(start) ? { value: s.value, timestamp: ts } : { value: s.value, timestamp: ts, startTimestamp: start });
+      samples.push(start === undefined || !Number.isSafeInteger(start) ? { value: s.value, timestamp: ts } : { value: s.value, timestamp: ts, startTimestamp: start });
       addExemplar(b, s, ts);
     }
     for (const h of f.nativeHistograms ?? []) {
-      const b = builder(seriesLabels(f.name, h.labels, external));
-      const last = b.histograms.length === 0 ? undefined : b.histograms[b.histograms.length - 1].timestamp;
-      if (last !== undefined && h.histogram.timestamp <= last) continue;
-      b.histograms.push(h.histogram);
-      for (const e of h.exemplars ?? []) b.exemplars.push(e.timestamp === undefined ? { ...e, timestamp: h.histogram.timestamp } : e);
+      const b = builder(labelsOf(f.name, h.labels));
+      const histograms = (b.histograms ??= []);
+      const last = histograms.length === 0 ? undefined : histograms[histograms.length - 1].timestamp;
+      if (last !== undefined && h.histogram.timestamp <= last) {
+        duplicates++;
+        continue;
+      }
+      histograms.push(h.histogram);
+      for (const e of h.exemplars ?? []) (b.exemplars ??= []).push(e.timestamp === undefined ? { ...e, timestamp: h.histogram.timestamp } : e);
     }
   }
 
-  const series: Series[] = out.map((b) => {
-    const s: { -readonly [K in keyof Series]: Series[K] } = { labels: b.labels };
-    if (b.samples.length > 0) s.samples = b.samples;
-    if (b.histograms.length > 0) s.histograms = b.histograms;
-    if (b.exemplars.length > 0) s.exemplars = b.exemplars;
-    return s;
-  });
-  return { series, metadata };
+  const series: Series[] = out;
+  return { series, metadata, duplicates };
 }
 
 function addExemplar(b: SeriesBuilder, s: ExpositionSample, ts: number): void {
   const e = s.exemplar;
   if (e === undefined) return;
-  b.exemplars.push(e.timestamp === undefined ? { labels: e.labels, value: e.value, timestamp: ts } : e);
+  (b.exemplars ??= []).push(e.timestamp === undefined ? { labels: e.labels, value: e.value, timestamp: ts } : e);
 }

@@ -142,3 +142,41 @@ describe("familiesToSeries", () => {
     }
   });
 });
+
+describe("familiesToSeries: duplicates are counted, frozen snapshot labels are reused", () => {
+  it("counts the sample lines Prometheus would refuse as duplicates", () => {
+    const families = parseText('# TYPE a gauge\na{x="1"} 1\na{x="1"} 2\na{x="2"} 3\n');
+    const { series, duplicates } = familiesToSeries(families, { timestamp: 1000 });
+    expect(duplicates).toBe(1);
+    expect(series.map((s) => s.samples?.map((x) => x.value))).toEqual([[1], [3]]);
+  });
+
+  it("frozen label arrays give the same series as copies, as the same frozen objects on every call", () => {
+    const frozenFamilies: MetricFamily[] = [
+      {
+        name: "req",
+        type: "counter",
+        samples: [
+          { name: "req_total", labels: Object.freeze(["route", "/a"]), value: 3 },
+          { name: "req_total", labels: Object.freeze(["route", "/b"]), value: 4 },
+        ],
+      },
+      {
+        name: "lat",
+        type: "histogram",
+        samples: ["1", "+Inf"].map((le, i) => ({ name: "lat_bucket", labels: Object.freeze(["route", "/a", "le", le]), value: i + 1 })),
+      },
+    ];
+    const copies = frozenFamilies.map((f) => ({ ...f, samples: f.samples.map((s) => ({ ...s, labels: [...s.labels] })) }));
+    const opts = { timestamp: 5, externalLabels: { job: "j" } };
+    const a = familiesToSeries(frozenFamilies, opts);
+    const b = familiesToSeries(frozenFamilies, opts);
+    const plain = familiesToSeries(copies, opts);
+    expect(a.series).toEqual(plain.series);
+    expect(a.series.every((s) => Object.isFrozen(s.labels))).toBe(true);
+    a.series.forEach((s, i) => expect(b.series[i].labels).toBe(s.labels));
+    // Other external labels must not reuse those arrays.
+    const c = familiesToSeries(frozenFamilies, { timestamp: 5, externalLabels: { job: "k" } });
+    expect(c.series[0].labels).toEqual(["__name__", "req_total", "job", "k", "route", "/a"]);
+  });
+});
