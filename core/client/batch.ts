@@ -10,6 +10,7 @@ import type { NameValidation } from "../wire/label-rules.ts";
 import { compress } from "../wire/snappy.ts";
 import type { WriteRequestEncoder } from "../wire/encode.ts";
 import type { MetricMetadata, ProtocolVersion, Series } from "../wire/types.ts";
+import { createdSeriesFromStartTimestamps } from "../exposition/to-series.ts";
 import { entrySize, type Entry } from "./pending.ts";
 
 /** One request body ready to send, and what it carries. */
@@ -73,11 +74,19 @@ export function encodeBatch(encoder: WriteRequestEncoder, entries: readonly Entr
   return out;
 }
 
+/** Series for the request; in v1, start timestamps come back as `_created` series (see to-series.ts). */
+function requestSeries(entries: readonly Entry[], version: ProtocolVersion): Series[] {
+  const series = entries.map(toSeries);
+  if (version !== "v1") return series;
+  const created = createdSeriesFromStartTimestamps(series, (i) => entries[i].metadata);
+  return created.length === 0 ? series : [...series, ...created];
+}
+
 function encodeInto(encoder: WriteRequestEncoder, entries: readonly Entry[], options: BatchEncodeOptions, out: EncodeOutcome): void {
   if (entries.length === 0) return;
   let view: Uint8Array;
   try {
-    view = encoder.encodeView(entries.map(toSeries), {
+    view = encoder.encodeView(requestSeries(entries, options.version), {
       version: options.version,
       metadata: metadataOf(entries),
       nameValidation: options.nameValidation,
@@ -92,7 +101,7 @@ function encodeInto(encoder: WriteRequestEncoder, entries: readonly Entry[], opt
     const good: Entry[] = [];
     for (const e of entries) {
       try {
-        encoder.encodeView([toSeries(e)], { version: options.version, metadata: metadataOf([e]), nameValidation: options.nameValidation });
+        encoder.encodeView(requestSeries([e], options.version), { version: options.version, metadata: metadataOf([e]), nameValidation: options.nameValidation });
         good.push(e);
       } catch (inner) {
         if (!(inner instanceof EncodeError)) throw inner;

@@ -10,7 +10,8 @@ import type { ProtocolVersion } from "../wire/types.ts";
 
 /**
  * Families → series; samples without a timestamp get `timestamp`. With `"v2"`, OpenMetrics
- * `_created` lines become start timestamps (a later fall back to v1 simply drops them).
+ * `_created` lines become start timestamps (after a fall back to v1 they are sent as `_created`
+ * series again: see createdSeriesFromStartTimestamps).
  */
 export function seriesFromFamilies(families: readonly MetricFamily[], timestamp: number, version: ProtocolVersion): ToSeriesResult {
   return familiesToSeries(families, { timestamp, version });

@@ -199,3 +199,42 @@ function addExemplar(b: SeriesBuilder, s: ExpositionSample, ts: number): void {
   if (e === undefined) return;
   (b.exemplars ??= []).push(e.timestamp === undefined ? { labels: e.labels, value: e.value, timestamp: ts } : e);
 }
+
+/**
+ * Remote write 1.0 has no start timestamp: turn the `startTimestamp` of v2-style series back
+ * into the `<family>_created` series Prometheus 2.x stores from an OpenMetrics page (value in
+ * seconds, at the sample's time, labels without `le`/`quantile`). Used when a v2 writer falls
+ * back to v1, or a v1 writer is handed v2-style series, so no created timestamp is lost.
+ * `familyOf` names the family of a series (its metadata), or undefined when unknown.
+ */
+export function createdSeriesFromStartTimestamps(
+  series: readonly Series[],
+  familyOf: (index: number) => MetricMetadata | undefined,
+): Series[] {
+  const out: Series[] = [];
+  const seen = new Set<string>();
+  series.forEach((s, index) => {
+    const first = s.samples?.find((x) => x.startTimestamp !== undefined);
+    if (first === undefined) return;
+    const family = familyOf(index);
+    let name = "";
+    for (let i = 0; i < s.labels.length; i += 2) if (s.labels[i] === "__name__") name = s.labels[i + 1];
+    const base = family?.metricFamilyName ?? name.replace(/_(total|bucket|count|sum)$/, "");
+    const createdName = `${base.replace(/_total$/, "")}_created`;
+    const labels: string[] = [];
+    for (let i = 0; i < s.labels.length; i += 2) {
+      const k = s.labels[i];
+      if (k === "le" || k === "quantile") continue;
+      labels.push(k, k === "__name__" ? createdName : s.labels[i + 1]);
+    }
+    const key = labels.join("\u0000");
+    if (seen.has(key)) return;
+    seen.add(key);
+    const samples: Sample[] = [];
+    for (const x of s.samples ?? []) {
+      if (x.startTimestamp !== undefined) samples.push({ value: x.startTimestamp / 1000, timestamp: x.timestamp });
+    }
+    out.push({ labels: sortPairs(labels), samples });
+  });
+  return out;
+}

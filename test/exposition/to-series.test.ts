@@ -180,3 +180,32 @@ describe("familiesToSeries: duplicates are counted, frozen snapshot labels are r
     expect(c.series[0].labels).toEqual(["__name__", "req_total", "job", "k", "route", "/a"]);
   });
 });
+
+describe("start timestamps back to _created series for remote write 1.0", () => {
+  it("v2 series + createdSeriesFromStartTimestamps store what the v1 conversion stores", async () => {
+    const { createdSeriesFromStartTimestamps } = await import("../../core/exposition/to-series.ts");
+    const page = [
+      "# TYPE jobs counter",
+      'jobs_total{q="a"} 3',
+      'jobs_created{q="a"} 1700000000.5',
+      "# TYPE lat histogram",
+      'lat_bucket{le="1"} 1',
+      'lat_bucket{le="+Inf"} 2',
+      "lat_count 2",
+      "lat_sum 1.5",
+      "lat_created 1700000001",
+      "# EOF",
+      "",
+    ].join("\n");
+    const families = parseOpenMetrics(page);
+    const v1 = familiesToSeries(families, { timestamp: 1_700_000_100_000 });
+    const v2 = familiesToSeries(families, { timestamp: 1_700_000_100_000, version: "v2" });
+    const familyOf = (i: number) => {
+      const name = v2.series[i].labels[1];
+      return v2.metadata.find((m) => name.startsWith(m.metricFamilyName));
+    };
+    const back = [...v2.series.map((s) => ({ ...s, samples: s.samples?.map(({ value, timestamp }) => ({ value, timestamp })) })), ...createdSeriesFromStartTimestamps(v2.series, familyOf)];
+    const key = (s: Series) => JSON.stringify([s.labels, s.samples]);
+    expect(back.map(key).sort()).toEqual(v1.series.map(key).sort());
+  });
+});
