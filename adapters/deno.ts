@@ -54,7 +54,11 @@ function installExitHooks(writers: OpenWriters): void {
   const flush = (): Promise<void> =>
     (flushing ??= (async () => {
       const { timedOut } = await writers.flushAll(writers.exitTimeoutMs);
-      if (timedOut) await writers.closeAll(0);
+      if (!timedOut) return;
+      // Give up on what the deadline did not allow: counted as failed, reported to onError, and
+      // said here, since the process is about to end.
+      const lost = await writers.closeAll(0);
+      if (lost > 0) console.warn(`promwire: ${lost} samples not delivered within ${writers.exitTimeoutMs} ms of exit`);
     })().finally(() => {
       flushing = undefined;
     }));

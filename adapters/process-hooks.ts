@@ -4,7 +4,8 @@
  * - SIGTERM / SIGINT: flush within the deadline, then let the signal do what it would have done —
  *   if promwire was the only listener, it removes itself and re-sends the signal, so the process
  *   still dies of it (exit status 128+n); if the application listens too, its handler decides.
- * A second signal during the flush is passed on at once.
+ * A second signal during the flush is passed on at once. `process.exit()` cannot wait: what is
+ * still queued then is reported on stderr.
  */
 import type { OpenWriters } from "../core/client/open-writers.ts";
 
@@ -16,14 +17,23 @@ export function installProcessExitHooks(writers: OpenWriters): void {
   const flush = (): Promise<void> =>
     (flushing ??= (async () => {
       const { timedOut } = await writers.flushAll(writers.exitTimeoutMs);
-      // Give up on what the deadline did not allow: counted as failed, reported to onError.
-      if (timedOut) await writers.closeAll(0);
+      if (!timedOut) return;
+      // Give up on what the deadline did not allow: counted as failed, reported to onError, and
+      // said here, since the process is about to end.
+      const lost = await writers.closeAll(0);
+      if (lost > 0) console.warn(`promwire: ${lost} samples not delivered within ${writers.exitTimeoutMs} ms of exit`);
     })().finally(() => {
       flushing = undefined;
     }));
 
   process.on("beforeExit", () => {
     if (writers.size > 0 && flushing === undefined) void flush();
+  });
+
+  // `process.exit()` skips beforeExit: the loss can at least be said.
+  process.on("exit", () => {
+    const left = writers.pendingSamples();
+    if (left > 0) console.warn(`promwire: exiting with ${left} samples not delivered (process.exit() before a flush)`);
   });
 
   const reRaise = (signal: NodeJS.Signals): void => {

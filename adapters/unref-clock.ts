@@ -3,7 +3,10 @@
  * `Deno.unrefTimer`): a writer waiting for its flush deadline or a retry backoff must not hold a
  * finished job open. The exit hooks keep the process alive instead, for a bounded flush.
  */
-import { Clock, Duration, Effect, type Fiber } from "effect";
+import * as Clock from "effect/Clock";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import type * as Fiber from "effect/Fiber";
 
 /** Runs a writer's sender loop with sleeps whose timers `unref` releases. */
 export function unrefLoopRunner(unref: (timer: ReturnType<typeof setTimeout>) => void): (loop: Effect.Effect<void>) => Fiber.Fiber<void> {

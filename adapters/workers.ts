@@ -29,7 +29,7 @@
 import snappyModule from "./snappy.wasm";
 import { remoteWriteOptionsFromEnv } from "../core/client/env-config.ts";
 import type { RemoteWriter } from "../core/client/remote-write.ts";
-import type { RemoteWriteOptions } from "../core/client/remote-write-options.ts";
+import type { RemoteWriteOptions, WriterStats } from "../core/client/remote-write-options.ts";
 import { OpenWriters, type FlushAllResult } from "../core/client/open-writers.ts";
 import type { PushgatewayEnvOptions } from "../core/client/env-config.ts";
 import type { PushgatewayClient } from "../core/client/pushgateway.ts";
@@ -109,6 +109,23 @@ export interface MetricsExportedHandler<Env> {
   scheduled?: (controller: unknown, env: Env, ctx: WaitUntilContext) => Promise<void>;
 }
 
+const NO_STATS: WriterStats = { sent: 0, retried: 0, failed: 0, dropped: 0, pending: 0, requests: 0, retries: 0, abandoned: 0 };
+
+/** A writer that accepts everything and sends nothing (the configuration was unusable). */
+function discardingWriter(): RemoteWriter {
+  return {
+    collect() {},
+    write() {},
+    writeText() {},
+    flush: async () => NO_STATS,
+    close: async () => NO_STATS,
+    stats: () => NO_STATS,
+    metrics: { collect: () => [] },
+    protocol: "v1",
+    closed: false,
+  };
+}
+
 function bindingReader(env: unknown): (name: string) => string | undefined {
   return (name) => {
     const v = (env as Record<string, unknown> | undefined)?.[name];
@@ -132,11 +149,18 @@ export function withMetrics<Env, M = undefined>(
   const timeoutMs = options.pushTimeoutMs ?? 10_000;
 
   const begin = (env: Env): RequestMetrics<M> => {
-    const given = typeof options.remoteWrite === "function" ? options.remoteWrite(env) : (options.remoteWrite ?? {});
     const registry = new Registry();
     const metrics = options.metrics?.(registry) as M;
-    // A writer per invocation: Workers forbid I/O objects shared across requests.
-    const writer = remoteWrite({ ...remoteWriteOptionsFromEnv(bindingReader(env), given), flushOnExit: false });
+    let writer: RemoteWriter;
+    try {
+      const given = typeof options.remoteWrite === "function" ? options.remoteWrite(env) : (options.remoteWrite ?? {});
+      // A writer per invocation: Workers forbid I/O objects shared across requests.
+      writer = remoteWrite({ ...remoteWriteOptionsFromEnv(bindingReader(env), given), flushOnExit: false });
+    } catch (e) {
+      // Broken metrics configuration must not break the Worker's responses: say it, push nothing.
+      console.error(`promwire: metrics not pushed: ${e instanceof Error ? e.message : String(e)}`);
+      writer = discardingWriter();
+    }
     return { registry, metrics, writer };
   };
   const end = (ctx: WaitUntilContext, m: RequestMetrics<M>): void => {

@@ -112,6 +112,10 @@ export function parseGroupingPath(path: string): Record<string, string> {
   return out;
 }
 
+function formatLe(v: number): string {
+  return v === Infinity ? "+Inf" : String(v);
+}
+
 function readDelimitedFamilies(body: Uint8Array): MetricFamily[] {
   const out: MetricFamily[] = [];
   let pos = 0;
@@ -129,17 +133,29 @@ function readDelimitedFamilies(body: Uint8Array): MetricFamily[] {
     if (pos + len > body.length) throw new Reject(400, "delimited message runs past the body");
     const mf = fromBinary(MetricFamilySchema, body.subarray(pos, pos + len));
     pos += len;
-    // Shown as text-model families: name, type and the number of metrics is what a debugger needs.
-    out.push({
-      name: mf.name ?? "",
-      type: (["counter", "gauge", "summary", "unknown", "histogram", "gaugehistogram"] as const)[mf.type ?? 3] ?? "unknown",
-      help: mf.help || undefined,
-      samples: mf.metric.map((m) => ({
-        name: mf.name ?? "",
-        labels: m.label.flatMap((l) => [l.name ?? "", l.value ?? ""]),
-        value: m.gauge?.value ?? m.counter?.value ?? m.untyped?.value ?? m.summary?.sampleSum ?? m.histogram?.sampleSum ?? 0,
-      })),
-    });
+    // Shown as text-model families, expanded the way the Pushgateway exposes them.
+    const type = (["counter", "gauge", "summary", "unknown", "histogram", "gaugehistogram"] as const)[mf.type ?? 3] ?? "unknown";
+    const name = mf.name ?? "";
+    const samples: MetricFamily["samples"][number][] = [];
+    for (const m of mf.metric) {
+      const labels = m.label.flatMap((l) => [l.name ?? "", l.value ?? ""]);
+      if (m.summary !== undefined) {
+        for (const q of m.summary.quantile) samples.push({ name, labels: [...labels, "quantile", String(q.quantile)], value: q.value });
+        samples.push({ name: `${name}_sum`, labels, value: m.summary.sampleSum });
+        samples.push({ name: `${name}_count`, labels, value: Number(m.summary.sampleCount) });
+      } else if (m.histogram !== undefined) {
+        const h = m.histogram;
+        for (const b of h.bucket) samples.push({ name: `${name}_bucket`, labels: [...labels, "le", formatLe(b.upperBound)], value: b.cumulativeCountFloat || Number(b.cumulativeCount) });
+        if (!h.bucket.some((b) => b.upperBound === Infinity)) {
+          samples.push({ name: `${name}_bucket`, labels: [...labels, "le", "+Inf"], value: h.sampleCountFloat || Number(h.sampleCount) });
+        }
+        samples.push({ name: `${name}_sum`, labels, value: h.sampleSum });
+        samples.push({ name: `${name}_count`, labels, value: h.sampleCountFloat || Number(h.sampleCount) });
+      } else {
+        samples.push({ name, labels, value: m.gauge?.value ?? m.counter?.value ?? m.untyped?.value ?? 0 });
+      }
+    }
+    out.push({ name, type, help: mf.help || undefined, samples });
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { pushgateway } from "../core/client/pushgateway.ts";
 import { remoteWrite } from "../core/client/remote-write.ts";
 import { isRetryable, retryDelayMs, retryPolicy } from "../core/client/retry.ts";
 import type { PromwireError } from "../core/errors.ts";
-import { HttpError, NetworkError, TimeoutError } from "../core/errors.ts";
+import { HttpError, NetworkError, RejectedError, TimeoutError } from "../core/errors.ts";
 import type { MetricFamily } from "../core/exposition/model.ts";
 import { parseExposition } from "../core/exposition/parse.ts";
 import { checkFlags, flag, flagList, keyValues, UsageError, type ParsedArgs } from "./args.ts";
@@ -82,11 +82,10 @@ export async function writeCommand(args: ParsedArgs, out: Output = stderrOutput(
   }
   for (const n of notices) out.info(n);
   if (errors.length > 0 || stats.failed > 0 || stats.dropped > 0 || stats.sent !== total) {
+    const lost = total - stats.sent;
     const first = errors[0];
-    throw new CommandError(
-      `write to ${shown} failed: ${first ? describeFailure(first) : `${total - stats.sent} of ${total} samples not delivered`}` +
-        (stats.sent > 0 ? ` (${stats.sent} of ${total} samples were accepted)` : ""),
-    );
+    const cause = first === undefined ? "" : first instanceof RejectedError && first.lastError !== undefined ? ` after ${first.attempts} attempt${first.attempts === 1 ? "" : "s"}: ${describeFailure(first.lastError)}` : `: ${describeFailure(first)}`;
+    throw new CommandError(`write to ${shown} failed: ${lost} of ${total} sample${total === 1 ? "" : "s"} not delivered${cause}`);
   }
   if (flag(args, "quiet") !== "true") {
     out.info(

@@ -163,8 +163,8 @@ export class ValidationError extends PromwireError {
 export class ClosedError extends PromwireError {
   readonly _tag = "ClosedError" as const;
   override readonly name = "ClosedError";
-  constructor() {
-    super("the remote-write writer is closed");
+  constructor(message = "the remote-write writer is closed") {
+    super(message);
   }
 }
 

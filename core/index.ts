@@ -9,3 +9,4 @@ export * as snappy from "./wire/snappy-namespace.ts";
 export * from "./metrics/index.ts";
 export * from "./exposition/index.ts";
 export * from "./client/index.ts";
+export * from "./edge/index.ts";

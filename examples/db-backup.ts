@@ -62,9 +62,16 @@ const pg = pushgateway({
   // Without `instance`, backups of the same db from two hosts would overwrite each other's group.
   grouping: { instance, db },
 });
-await pg.push(lastRun);
+let pushed = true;
+try {
+  await pg.push(lastRun);
+} catch (err) {
+  // HttpError (status, body), NetworkError, TimeoutError or ValidationError: one line is enough.
+  pushed = false;
+  console.error(`db-backup: Pushgateway push failed: ${(err as Error).message}`);
+}
 
 // A short-lived job must wait for its data before exiting: close() flushes, then stops.
 const stats = await rw.close();
-console.log(`db-backup: pushed the completion time; remote write sent ${stats.sent} samples, ${stats.failed} failed`);
-process.exitCode = stats.failed + stats.dropped === 0 ? 0 : 1;
+console.log(`db-backup: ${pushed ? "pushed the completion time" : "completion time NOT pushed"}; remote write sent ${stats.sent} samples, ${stats.failed} failed`);
+process.exitCode = pushed && stats.failed + stats.dropped === 0 ? 0 : 1;

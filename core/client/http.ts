@@ -5,7 +5,7 @@
  * status, the first 1 KiB of the body and any `Retry-After`.
  */
 
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { HttpError, NetworkError, PromwireError, RedirectError, TimeoutError } from "../errors.ts";
 import { authHeaders, redactUrl, type Auth } from "./auth.ts";
 import { USER_AGENT } from "./version.ts";

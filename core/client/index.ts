@@ -5,11 +5,11 @@
 
 export type { Auth, BasicAuth, BearerAuth, HeaderAuth, SignAuth, SignableRequest } from "./auth.ts";
 export type { FetchLike } from "./http.ts";
-export { pushgateway, TEXT_FORMAT, type PushgatewayClient, type PushgatewayError, type PushgatewayOptions } from "./pushgateway.ts";
+export { gzip, pushgateway, TEXT_FORMAT, type PushgatewayClient, type PushgatewayCloseOptions, type PushgatewayError, type PushgatewayOptions } from "./pushgateway.ts";
 export { encodeFamiliesDelimited, PROTOBUF_DELIMITED } from "./pushgateway-protobuf.ts";
 export { groupingPath } from "./pushgateway-url.ts";
 export { remoteWrite, type CloseOptions, type RemoteWriter } from "./remote-write.ts";
-export type { FailureInfo, RemoteWriteOptions, WriterStats } from "./remote-write-options.ts";
+export type { FailureInfo, RemoteWriteOptions, TimestampPolicy, WriterStats } from "./remote-write-options.ts";
 export { DEFAULT_RETRY, type RetryOptions } from "./retry.ts";
 export type { Collectable } from "./self-metrics.ts";
 export { USER_AGENT, VERSION } from "./version.ts";

@@ -64,9 +64,17 @@ export class OpenWriters {
 
   /**
    * Close every open writer, waiting at most `timeoutMs` each (what is not delivered by then is
-   * reported to its `onError` as `"closed"`).
+   * reported to its `onError` as `"closed"`). Resolves to the number of samples given up on.
    */
-  async closeAll(timeoutMs: number): Promise<void> {
-    await Promise.allSettled([...this.writers].map((w) => w.close({ timeoutMs })));
+  async closeAll(timeoutMs: number): Promise<number> {
+    const results = await Promise.allSettled(
+      [...this.writers].map(async (w) => {
+        const before = w.stats().failed;
+        return (await w.close({ timeoutMs })).failed - before;
+      }),
+    );
+    let lost = 0;
+    for (const r of results) if (r.status === "fulfilled") lost += r.value;
+    return lost;
   }
 }

@@ -5,8 +5,8 @@
  * ({@link pushgatewayEffect}), Promise outside ({@link pushgateway}).
  */
 
-import { Effect } from "effect";
-import { ValidationError } from "../errors.ts";
+import * as Effect from "effect/Effect";
+import { ClosedError, ValidationError } from "../errors.ts";
 import type { MetricFamily } from "../exposition/model.ts";
 import { serializeText } from "../exposition/serialize.ts";
 import { splitUrlCredentials, type Auth } from "./auth.ts";
@@ -36,6 +36,26 @@ export interface PushgatewayOptions {
   readonly fetch?: FetchLike;
   /** Where the one-time "no instance label" warning goes. Default `console.warn`. */
   readonly log?: (message: string) => void;
+  /**
+   * Delete the group when the client is closed (`close()`), so a finished job leaves nothing
+   * behind for Prometheus to keep scraping. Default false.
+   */
+  readonly deleteOnClose?: boolean;
+  /**
+   * `"gzip"`: compress request bodies (`Content-Encoding: gzip`, accepted by Pushgateway since
+   * 1.0) with the runtime's `CompressionStream`; where the runtime has none, bodies go
+   * uncompressed (noted once through `log`). Default `"none"`.
+   */
+  readonly compression?: "gzip" | "none";
+}
+
+/** Options of {@link PushgatewayClient.close}. */
+export interface PushgatewayCloseOptions {
+  /**
+   * Wait this long before deleting, ms, so that Prometheus scrapes the final values at least
+   * once (use your scrape interval). Default 0.
+   */
+  readonly graceMs?: number;
 }
 
 /** Anything that errors a Pushgateway call can fail with. */
@@ -56,6 +76,13 @@ export interface PushgatewayClient {
   add(source: Collectable): Promise<void>;
   /** DELETE the group. */
   delete(): Promise<void>;
+  /**
+   * End the client: with `deleteOnClose`, DELETE the group (after `graceMs`); later pushes are
+   * refused with a `ClosedError`. Idempotent: every call returns the same promise.
+   */
+  close(options?: PushgatewayCloseOptions): Promise<void>;
+  /** True once `close()` was called. */
+  readonly closed: boolean;
   /** The group's URL (credentials removed). */
   readonly url: string;
 }
@@ -102,6 +129,11 @@ export function pushgatewayEffect(options: PushgatewayOptions): PushgatewayEffec
   };
   const log = options.log ?? ((m: string) => console.warn(m));
   let warned = Object.hasOwn(grouping, "instance");
+  const compression = options.compression ?? "none";
+  if (compression !== "gzip" && compression !== "none") {
+    throw new ValidationError("option-invalid", `compression must be "gzip" or "none", got ${JSON.stringify(compression)}`);
+  }
+  let gzipWarned = false;
 
   const send = (method: "PUT" | "POST", source: Collectable): Effect.Effect<void, PushgatewayError> =>
     Effect.gen(function* () {
@@ -119,7 +151,17 @@ export function pushgatewayEffect(options: PushgatewayOptions): PushgatewayEffec
       } else {
         body = encodeFamiliesDelimited(families);
       }
-      yield* attempt({ method, url, headers: { "content-type": format === "text" ? TEXT_FORMAT : PROTOBUF_DELIMITED }, body }, http);
+      const headers: Record<string, string> = { "content-type": format === "text" ? TEXT_FORMAT : PROTOBUF_DELIMITED };
+      if (compression === "gzip") {
+        if (canGzip()) {
+          body = yield* Effect.promise(() => gzip(body));
+          headers["content-encoding"] = "gzip";
+        } else if (!gzipWarned) {
+          gzipWarned = true;
+          log("promwire: this runtime has no CompressionStream; Pushgateway bodies are sent uncompressed");
+        }
+      }
+      yield* attempt({ method, url, headers, body }, http);
     });
 
   return {
@@ -140,10 +182,38 @@ export function pushgatewayEffect(options: PushgatewayOptions): PushgatewayEffec
 export function pushgateway(options: PushgatewayOptions): PushgatewayClient {
   const e = pushgatewayEffect(options);
   const { url } = splitUrlCredentials(options.url, undefined);
+  let closing: Promise<void> | undefined;
+  const open = <T>(run: () => Promise<T>): Promise<T> => (closing === undefined ? run() : Promise.reject(new ClosedError("the Pushgateway client is closed")));
   return {
-    push: (source) => Effect.runPromise(e.push(source)),
-    add: (source) => Effect.runPromise(e.add(source)),
+    push: (source) => open(() => Effect.runPromise(e.push(source))),
+    add: (source) => open(() => Effect.runPromise(e.add(source))),
     delete: () => Effect.runPromise(e.delete()),
+    close(closeOptions = {}) {
+      closing ??= (async () => {
+        if (options.deleteOnClose !== true) return;
+        const grace = closeOptions.graceMs ?? 0;
+        if (grace > 0) await new Promise((resolve) => setTimeout(resolve, grace));
+        await Effect.runPromise(e.delete());
+      })();
+      return closing;
+    },
+    get closed() {
+      return closing !== undefined;
+    },
     url: url.href.replace(/\/+$/, "") + groupingPath(options.job, options.grouping ?? {}),
   };
+}
+
+/** Whether this runtime has a gzip `CompressionStream` (Node ≥ 18, Deno, Bun, workerd, browsers). */
+function canGzip(): boolean {
+  return typeof CompressionStream === "function";
+}
+
+/**
+ * Gzip bytes with the runtime's `CompressionStream`.
+ * @example const body = await gzip(new TextEncoder().encode("up 1\n"));
+ */
+export async function gzip(input: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([input as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }

@@ -2,7 +2,7 @@
 
 import { ValidationError, type PromwireError } from "../errors.ts";
 import type { NameValidation } from "../wire/label-rules.ts";
-import type { ProtocolVersion } from "../wire/types.ts";
+import type { ProtocolVersion, Series } from "../wire/types.ts";
 import type { Auth } from "./auth.ts";
 import type { FetchLike } from "./http.ts";
 import { retryPolicy, type RetryOptions, type RetryPolicy } from "./retry.ts";
@@ -51,6 +51,18 @@ export interface RemoteWriteOptions {
   readonly now?: () => number;
   /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
   readonly random?: () => number;
+  /**
+   * Restamps samples as they are enqueued (after external labels are merged), e.g. a shared
+   * `SeriesTimestamps` so that no series is ever sent an older timestamp than before, across
+   * writers and invocations. Default: timestamps are sent as given.
+   */
+  readonly timestamps?: TimestampPolicy;
+}
+
+/** A per-series timestamp rule (see `SeriesTimestamps` in core/edge). */
+export interface TimestampPolicy {
+  /** The series to enqueue, restamped; series with nothing left to send are left out. `now` is the writer's clock. */
+  apply(series: readonly Series[], now: number): readonly Series[];
 }
 
 /** Counts since the writer was created; `sent`, `failed`, `dropped`, `retried` and `pending` are samples. */
@@ -69,6 +81,8 @@ export interface WriterStats {
   readonly requests: number;
   /** Requests sent again after a failed attempt. */
   readonly retries: number;
+  /** Samples given up on because `close({ timeoutMs })` ran out of time (also counted in `failed`). */
+  readonly abandoned: number;
 }
 
 /** Options with defaults applied. */

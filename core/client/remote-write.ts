@@ -3,7 +3,8 @@
  * (sender.ts) batches, sends and retries in the background; `flush()` and `close()` wait for it.
  */
 
-import { Effect, Fiber } from "effect";
+import * as Effect from "effect/Effect";
+import * as Fiber from "effect/Fiber";
 import { ClosedError, RejectedError } from "../errors.ts";
 import { WriteRequestEncoder } from "../wire/encode.ts";
 import { compareUtf8, getLabel } from "../wire/label-rules.ts";
@@ -134,11 +135,20 @@ export function makeRemoteWriter(options: RemoteWriteOptions, run: LoopRunner): 
     const max = resolved.maxSamplesPerRequest;
     const wasEmpty = state.queue.isEmpty;
     let dropped = 0;
+    const policy = options.timestamps;
+    const stampedAt = policy === undefined ? 0 : now();
     for (const s of series) {
       const labels = mergeLabels(s.labels, external);
-      const samples = s.samples ?? [];
-      const histograms = s.histograms ?? [];
+      let samples = s.samples ?? [];
+      let histograms = s.histograms ?? [];
       if (samples.length + histograms.length === 0) continue;
+      if (policy !== undefined) {
+        // Restamp against what was sent before (after external labels: the series as sent).
+        const stamped = policy.apply([{ labels, samples, histograms }], stampedAt)[0];
+        if (stamped === undefined) continue;
+        samples = stamped.samples ?? [];
+        histograms = stamped.histograms ?? [];
+      }
       const name = getLabel(s.labels, "__name__") ?? "";
       let meta: MetricMetadata | undefined;
       if (s.metadata !== undefined) {

@@ -6,7 +6,10 @@
  * can hold a batch: a short-lived job must finish.
  */
 
-import { Cause, Duration, Effect, Schedule } from "effect";
+import * as Cause from "effect/Cause";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as Schedule from "effect/Schedule";
 import { HttpError, NetworkError, TimeoutError } from "../errors.ts";
 import type { AttemptError } from "./http.ts";
 

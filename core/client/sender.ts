@@ -5,7 +5,9 @@
  * is retried before the next is sent, so samples of a series arrive in timestamp order.
  */
 
-import { Effect, Exit, Result } from "effect";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import * as Result from "effect/Result";
 import { HttpError, PromwireError, RejectedError, type RejectReason } from "../errors.ts";
 import type { WriteRequestEncoder } from "../wire/encode.ts";
 import { CONTENT_TYPE, PROTOCOL_HEADER_VERSION } from "../wire/types.ts";

@@ -3,7 +3,7 @@
  * thing at a time, so plain fields suffice; the only hand-off is the wake-up signal.
  */
 
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import type { Labels, ProtocolVersion } from "../wire/types.ts";
 import { PendingQueue } from "./pending.ts";
 import type { WriterStats } from "./remote-write-options.ts";
@@ -32,6 +32,8 @@ export class WriterState {
   /** The loop exits once the queue is empty. */
   stopping = false;
   requests = 0;
+  /** Samples abandoned by a close timeout. */
+  abandoned = 0;
   /** Series delivered so far (flat-label key → labels and newest timestamp), for stale markers. */
   readonly delivered = new Map<string, { labels: Labels; last: number }>();
   private signalled = false;
@@ -103,6 +105,7 @@ export class WriterState {
   abandon(): number {
     const n = this.inflightSamples + this.queue.clear();
     this.metrics.samplesFailed += n;
+    this.abandoned += n;
     this.metrics.pending = 0;
     this.inflightSeq = undefined;
     this.inflightSamples = 0;
@@ -121,6 +124,7 @@ export class WriterState {
       pending: this.queue.samples,
       requests: this.requests,
       retries: m.retries,
+      abandoned: this.abandoned,
     };
   }
 }

@@ -16,7 +16,7 @@ export {
   type NativeHistogramOptions,
 } from "./histogram.ts";
 export type { LabelValue, LabelValues } from "./labels.ts";
-export { Metric, MetricChild, type Collector, type MetricOptions } from "./metric.ts";
+export { Metric, MetricChild, OVERFLOW_LABEL_VALUE, type Collector, type MetricOptions, type SeriesLimited } from "./metric.ts";
 export { NativeExemplars } from "./native-exemplars.ts";
 export {
   DEFAULT_NATIVE_ZERO_THRESHOLD,
@@ -30,5 +30,5 @@ export {
   pickNativeSchema,
 } from "./native-histogram.ts";
 export { QuantileStream } from "./quantile-stream.ts";
-export { Registry, type RegistryOptions } from "./registry.ts";
+export { Registry, SERIES_OVERFLOW_METRIC, type RegistryOptions } from "./registry.ts";
 export { DEFAULT_PERCENTILES, Summary, SummaryChild, type SummaryOptions } from "./summary.ts";

@@ -26,6 +26,28 @@ export interface MetricOptions<N extends string> {
   readonly registry?: Registry;
   /** Time source (default {@link systemClock}); tests pass a fake one. */
   readonly clock?: Clock;
+  /**
+   * Cardinality guard: the most label sets (children) this metric keeps. Past it, a new label set
+   * goes to one overflow child whose label values are all {@link OVERFLOW_LABEL_VALUE}, and every
+   * such `labels()` call is counted ({@link Metric.overflowCount}, and
+   * `promwire_series_overflow_total{metric="…"}` in the registry's snapshot). The overflow child
+   * is the one extra label set, so at most `maxSeries + 1` exist. Default: the registry's
+   * `maxSeriesPerMetric` when registered in one, else unlimited.
+   */
+  readonly maxSeries?: number;
+}
+
+/** The value every label of an overflow child carries (see `MetricOptions.maxSeries`). */
+export const OVERFLOW_LABEL_VALUE = "__overflow__";
+
+/** What the registry reads from a metric with a cardinality guard. */
+export interface SeriesLimited {
+  /** The cap on label sets, or undefined when unlimited. */
+  readonly maxSeries: number | undefined;
+  /** `labels()` calls sent to the overflow child so far. */
+  readonly overflowCount: number;
+  /** Set the cap unless the metric was given its own (the registry's `maxSeriesPerMetric`). */
+  applyDefaultMaxSeries(limit: number | undefined): void;
 }
 
 /**
@@ -82,7 +104,7 @@ export interface Collector {
  * @example
  * const m: Metric<"route", CounterChild> = new Counter({ name: "x_total", help: "x", labelNames: ["route"] });
  */
-export abstract class Metric<N extends string, C extends MetricChild> implements Collector {
+export abstract class Metric<N extends string, C extends MetricChild> implements Collector, SeriesLimited {
   abstract readonly type: FamilyType;
   readonly name: string;
   readonly help: string;
@@ -93,6 +115,11 @@ export abstract class Metric<N extends string, C extends MetricChild> implements
   private readonly children = new Map<string, C>();
   /** Children sorted by label values; rebuilt only after the set of children changed. */
   private ordered: C[] | undefined;
+  private limit: number | undefined;
+  private readonly ownLimit: boolean;
+  /** Map key of the overflow label set (computed once the metric has label names). */
+  private readonly overflowKey: string;
+  private overflowed = 0;
 
   protected constructor(options: MetricOptions<N>, reservedLabels: readonly string[], unitSuffixStrip = "") {
     const name = options?.name;
@@ -118,6 +145,27 @@ export abstract class Metric<N extends string, C extends MetricChild> implements
     this.schema = new LabelSchema<N>(name, options.labelNames ?? [], reservedLabels);
     this.labelNames = this.schema.names;
     this.clock = options.clock ?? systemClock;
+    this.ownLimit = options.maxSeries !== undefined;
+    this.limit = checkMaxSeries(name, options.maxSeries);
+    this.overflowKey = this.schema.key(this.labelNames.map(() => OVERFLOW_LABEL_VALUE));
+  }
+
+  /** The cap on label sets (see `MetricOptions.maxSeries`), or undefined when unlimited. */
+  get maxSeries(): number | undefined {
+    return this.limit;
+  }
+
+  /**
+   * How many `labels()` calls the cardinality guard sent to the overflow child (each call for a
+   * label set that found no room counts once; the overflow label set itself is never counted).
+   */
+  get overflowCount(): number {
+    return this.overflowed;
+  }
+
+  /** Used by {@link Registry.register}: the registry's default cap, unless this metric has its own. */
+  applyDefaultMaxSeries(limit: number | undefined): void {
+    if (!this.ownLimit) this.limit = checkMaxSeries(this.name, limit);
   }
 
   /** Called by subclasses once they are fully constructed (registration may collect at once). */
@@ -150,8 +198,24 @@ export abstract class Metric<N extends string, C extends MetricChild> implements
     let child = this.children.get(key);
     if (child === undefined) {
       this.schema.checkValues(vals);
+      if (this.limit !== undefined && key !== this.overflowKey && this.children.size - (this.children.has(this.overflowKey) ? 1 : 0) >= this.limit) {
+        // Cardinality guard: no room for another label set. Nothing about it is kept (that is
+        // the point), so a label set that overflowed once keeps landing here.
+        this.overflowed++;
+        return this.overflowChild();
+      }
       child = this.newChild(this.schema.frozenLabels(vals));
       this.children.set(key, child);
+      this.ordered = undefined;
+    }
+    return child;
+  }
+
+  private overflowChild(): C {
+    let child = this.children.get(this.overflowKey);
+    if (child === undefined) {
+      child = this.newChild(this.schema.frozenLabels(this.labelNames.map(() => OVERFLOW_LABEL_VALUE)));
+      this.children.set(this.overflowKey, child);
       this.ordered = undefined;
     }
     return child;
@@ -234,6 +298,14 @@ export abstract class Metric<N extends string, C extends MetricChild> implements
     if (natives.length > 0) family.nativeHistograms = natives;
     return family;
   }
+}
+
+function checkMaxSeries(metric: string, limit: number | undefined): number | undefined {
+  if (limit === undefined || limit === Infinity) return undefined;
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new MetricError("option-invalid", metric, `maxSeries must be a positive integer, got ${String(limit)}`);
+  }
+  return limit;
 }
 
 /** Check an increment or observation value; throws {@link MetricError}. */

@@ -4,11 +4,14 @@
  */
 
 import { LabelError, MetricError } from "../errors.ts";
-import type { FamilyType, MetricFamily } from "../exposition/model.ts";
+import type { ExpositionSample, FamilyType, MetricFamily } from "../exposition/model.ts";
 import { labelsFromRecord } from "../wire/label-rules.ts";
 import type { Labels } from "../wire/types.ts";
-import { checkLabelName } from "./labels.ts";
-import type { Collector } from "./metric.ts";
+import { checkLabelName, mergeLabels } from "./labels.ts";
+import type { Collector, SeriesLimited } from "./metric.ts";
+
+/** The family in which a registry reports its metrics' cardinality-guard overflows. */
+export const SERIES_OVERFLOW_METRIC = "promwire_series_overflow_total";
 
 /** Options of {@link Registry}. */
 export interface RegistryOptions {
@@ -18,6 +21,13 @@ export interface RegistryOptions {
    * are refused because histograms and summaries set them.
    */
   readonly defaultLabels?: Readonly<Record<string, string>>;
+  /**
+   * Cardinality guard for every metric registered here that has no `maxSeries` of its own: past
+   * this many label sets, new ones share one overflow series (label values `__overflow__`). With
+   * a cap in force, `collect()` adds the counter `promwire_series_overflow_total{metric="…"}`
+   * (one series per capped metric: `labels()` calls sent to overflow). Default: unlimited.
+   */
+  readonly maxSeriesPerMetric?: number;
 }
 
 /**
@@ -36,9 +46,16 @@ export class Registry {
   /** Every sample name a registered metric produces → that metric. */
   private readonly bySampleName = new Map<string, Collector>();
   private defaults: Labels;
+  /** The registry-wide cardinality cap (see {@link RegistryOptions.maxSeriesPerMetric}). */
+  readonly maxSeriesPerMetric: number | undefined;
 
   constructor(options: RegistryOptions = {}) {
     this.defaults = this.checkDefaults(options.defaultLabels ?? {});
+    const cap = options.maxSeriesPerMetric;
+    if (cap !== undefined && cap !== Infinity && (!Number.isSafeInteger(cap) || cap < 1)) {
+      throw new MetricError("option-invalid", "(registry)", `maxSeriesPerMetric must be a positive integer, got ${String(cap)}`);
+    }
+    this.maxSeriesPerMetric = cap === Infinity ? undefined : cap;
   }
 
   /**
@@ -68,6 +85,7 @@ export class Registry {
         );
       }
     }
+    if (this.maxSeriesPerMetric !== undefined && isSeriesLimited(metric)) metric.applyDefaultMaxSeries(this.maxSeriesPerMetric);
     for (const n of names) this.bySampleName.set(n, metric);
     this.byName.set(metric.name, metric);
     let lo = 0;
@@ -153,9 +171,24 @@ export class Registry {
    */
   collect(): MetricFamily[] {
     const out: MetricFamily[] = [];
+    let overflow: ExpositionSample[] | undefined;
     for (const m of this.metrics) {
       const f = m.collect(this.defaults);
       if (f.samples.length > 0 || (f.nativeHistograms?.length ?? 0) > 0) out.push(f);
+      if (isSeriesLimited(m) && m.maxSeries !== undefined) {
+        (overflow ??= []).push({ name: SERIES_OVERFLOW_METRIC, labels: mergeLabels(["metric", m.name], this.defaults), value: m.overflowCount });
+      }
+    }
+    if (overflow !== undefined && !this.byName.has(SERIES_OVERFLOW_METRIC)) {
+      const family: MetricFamily = {
+        name: SERIES_OVERFLOW_METRIC,
+        type: "counter",
+        help: "Label-set lookups the cardinality guard sent to the overflow series, per metric.",
+        samples: overflow,
+      };
+      let at = 0;
+      while (at < out.length && out[at].name < SERIES_OVERFLOW_METRIC) at++;
+      out.splice(at, 0, family);
     }
     return out;
   }
@@ -169,6 +202,10 @@ export class Registry {
     }
     return Object.freeze(labelsFromRecord(record));
   }
+}
+
+function isSeriesLimited(c: Collector): c is Collector & SeriesLimited {
+  return typeof (c as Partial<SeriesLimited>).applyDefaultMaxSeries === "function";
 }
 
 /** The sample (series) names a family of this type produces. */

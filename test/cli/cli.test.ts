@@ -155,7 +155,7 @@ describe("promwire write", () => {
       const r = await runCli(cli, ["write", `${bad.url}/api/v1/write`, "--retries", "5"], { input: PAGE });
       expect(r.code).toBe(1);
       expect(bad.got).toHaveLength(1);
-      expect(r.stderr).toMatch(/^promwire: write to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/write failed: 3 samples not delivered after 1 attempt: HTTP 400 from http:\/\/127\.0\.0\.1:\d+\/api\/v1\/write: out of order sample\n$/);
+      expect(r.stderr).toMatch(/^promwire: write to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/write failed: 3 of 3 samples not delivered after 1 attempt: HTTP 400 from http:\/\/127\.0\.0\.1:\d+\/api\/v1\/write: out of order sample\n$/);
       const d = await runCli(cli, ["write", `${down.url}/api/v1/write`, "--retries", "2", "--timeout", "2s"], { input: PAGE });
       expect(d.code).toBe(1);
       expect(down.got).toHaveLength(3);
@@ -197,6 +197,44 @@ describe("promwire write", () => {
     expect(got.length).toBe(13); // 2,000 samples per request
     expect(r.stderr).toMatch(/promwire write: [\d,]+\/25,000 samples sent/);
     expect(r.stderr).toContain("wrote 25000 samples of 25000 series");
+  });
+});
+
+describe("progress on a terminal", () => {
+  it("stderr a TTY (through script(1)) and a slow receiver: a progress line rewritten in place; none without a TTY", async () => {
+    const { writeFileSync, mkdtempSync } = await import("node:fs");
+    const dir = mkdtempSync(`${(await import("node:os")).tmpdir()}/promwire-tty-`);
+    const lines = ["# TYPE big gauge"];
+    for (let i = 0; i < 30_000; i++) lines.push(`big{i="${i}"} ${i}`);
+    writeFileSync(`${dir}/big.prom`, `${lines.join("\n")}\n`);
+    // 15 requests of 2,000 samples, 120 ms each.
+    const requests: number[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        requests.push(Date.now());
+        setTimeout(() => res.writeHead(204).end(), 120);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/write`;
+    try {
+      const { spawn } = await import("node:child_process");
+      const tty = await new Promise<string>((resolve) => {
+        const child = spawn("script", ["-qec", `${process.execPath} ${cli} write ${url} ${dir}/big.prom`, "/dev/null"], { stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        child.on("close", () => resolve(out));
+      });
+      expect(requests).toHaveLength(15);
+      expect(tty).toMatch(/\r\x1b\[2Kpromwire write: [\d,]+\/30,000 samples sent, \d+ requests/);
+      expect(tty).toContain("wrote 30000 samples of 30000 series");
+      const plain = await runCli(cli, ["write", url, `${dir}/big.prom`]);
+      expect(plain.code).toBe(0);
+      expect(plain.stderr).not.toContain("samples sent,");
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
 

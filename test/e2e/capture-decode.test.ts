@@ -78,7 +78,8 @@ describe("promwire decode of a payload captured from a real Prometheus 2.42", ()
     while (file === undefined && Date.now() < deadline) {
       for (const f of readdirSync(dir).sort()) {
         const r = await runCli(cli, ["decode", join(dir, f)]);
-        if (r.code === 0 && r.stdout.includes("capture_answer")) {
+        // Prometheus sends metadata in requests of their own: wait for one with the samples.
+        if (r.code === 0 && /^capture_answer\{/m.test(r.stdout)) {
           file = join(dir, f);
           text = r.stdout;
           break;
@@ -112,13 +113,25 @@ describe("promwire decode of a payload captured from a real Prometheus 2.42", ()
     const s = decoded.series.find((x) => x.labels.join(",") === `__name__,capture_answer,instance,${target},job,page,k,v`);
     expect(s?.samples?.[0]).toEqual({ value: 42, timestamp: ts });
 
+    // Metadata (sent by Prometheus in requests of their own) decodes too.
+    let metadataLine: string | undefined;
+    const until = Date.now() + 20_000;
+    while (metadataLine === undefined && Date.now() < until) {
+      for (const f of readdirSync(dir).sort()) {
+        const r = await runCli(cli, ["decode", join(dir, f)]);
+        metadataLine = r.stdout.split("\n").find((l) => l.startsWith("# metadata capture_answer"));
+        if (metadataLine !== undefined) break;
+      }
+      if (metadataLine === undefined) await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(metadataLine).toBe('# metadata capture_answer gauge help="The answer."');
+
     // The receiver printed the request with Prometheus' headers.
     expect(receiverOut).toMatch(/user-agent: Prometheus\/2\.42/);
     expect(receiverOut).toContain("x-prometheus-remote-write-version: 0.1.0");
     expect(receiverOut).toContain("content-type: application/x-protobuf");
-    const metadata = readdirSync(dir).length;
     console.log(
-      `[e2e capture] ${readdirSync(dir).length} bodies captured from Prometheus 2.42; ${file!.split("/").pop()} (${raw.length} bytes snappy) decodes to ${decoded.series.length} series: capture_answer{k="v"} 42 @${ts}, {k="w"} -0.125, capture_jobs_total 1027, up 1 — identical in Prometheus' TSDB (${metadata} files)`,
+      `[e2e capture] ${readdirSync(dir).length} bodies captured from Prometheus 2.42; ${file!.split("/").pop()} (${raw.length} bytes snappy) decodes to ${decoded.series.length} series: capture_answer{k="v"} 42 @${ts}, {k="w"} -0.125, capture_jobs_total 1027, up 1 — the same samples are in Prometheus' TSDB`,
     );
     console.log(text.split("\n").slice(0, 8).join("\n"));
   });

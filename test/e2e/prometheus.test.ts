@@ -87,6 +87,39 @@ describe("CLI → Prometheus 2.42", () => {
     log(`CLI write v2 → fallback v1: 2 samples read back (11, 12 at ${t})`);
   });
 
+  it("promwire write --format openmetrics: exemplars reach Prometheus' exemplar storage", async () => {
+    const t = Date.now() - 25_000;
+    const sec = (ms: number): string => (ms / 1000).toFixed(3);
+    const page = [
+      "# TYPE cli_e2e_om_requests counter",
+      `cli_e2e_om_requests_total{path="/a"} 17 ${sec(t)} # {trace_id="abc123"} 1 ${sec(t - 100)}`,
+      "# TYPE cli_e2e_om_latency_seconds histogram",
+      `cli_e2e_om_latency_seconds_bucket{le="0.5"} 3 ${sec(t)} # {trace_id="def456"} 0.25 ${sec(t - 200)}`,
+      `cli_e2e_om_latency_seconds_bucket{le="+Inf"} 4 ${sec(t)}`,
+      `cli_e2e_om_latency_seconds_sum 1.5 ${sec(t)}`,
+      `cli_e2e_om_latency_seconds_count 4 ${sec(t)}`,
+      "# EOF",
+      "",
+    ].join("\n");
+    const r = await runCli(cli, ["write", `${prom.url}/api/v1/write`, "--format", "openmetrics"], { input: page });
+    expect(r.stderr).toContain("wrote 5 samples of 5 series");
+    expect(r.code).toBe(0);
+    const res = await fetch(
+      `${prom.url}/api/v1/query_exemplars?query=${encodeURIComponent('{__name__=~"cli_e2e_om_.*"}')}&start=${(t - 600_000) / 1000}&end=${(Date.now() + 1000) / 1000}`,
+    );
+    const body = (await res.json()) as { data: { seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string>; value: string; timestamp: number }[] }[] };
+    const got = body.data
+      .map((d) => [labelKey(d.seriesLabels), d.exemplars.map((e) => [e.labels, Number(e.value), Math.round(e.timestamp * 1000)])] as const)
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    expect(got).toEqual([
+      ['cli_e2e_om_latency_seconds_bucket{le="0.5"}', [[{ trace_id: "def456" }, 0.25, t - 200]]],
+      ['cli_e2e_om_requests_total{path="/a"}', [[{ trace_id: "abc123" }, 1, t - 100]]],
+    ]);
+    const samples = await readBack('{__name__=~"cli_e2e_om_.*"}', Date.now());
+    expect(samples.get('cli_e2e_om_requests_total{path="/a"}')).toEqual([[t, 17]]);
+    log(`CLI OpenMetrics: 5 samples and 2 exemplars read back: ${JSON.stringify(got)}`);
+  });
+
   it("an out-of-order sample: Prometheus' 400 is reported in one line, exit 1, no retry", async () => {
     const t = Date.now() - 20_000;
     expect((await runCli(cli, ["write", `${prom.url}/api/v1/write`], { input: `cli_e2e_ooo 1 ${t}\n` })).code).toBe(0);
@@ -113,10 +146,11 @@ describe("library → Prometheus 2.42", () => {
     for (const v of [10, 20, 30, 40]) size.observe(v);
     const errors: PromwireError[] = [];
     const rw = remoteWrite({ url: `${prom.url}/api/v1/write`, externalLabels: { instance: "lib-e2e" }, now: () => T, onError: (e) => errors.push(e) });
-    rw.collect(registry);
+    const snapshot = registry.collect(); // one snapshot for both sides
+    rw.collect({ collect: () => snapshot });
     const stats = await rw.close();
     expect(errors).toEqual([]);
-    const want = expected(familiesToSeries(registry.collect(), { timestamp: T, externalLabels: { instance: "lib-e2e" } }).series);
+    const want = expected(familiesToSeries(snapshot, { timestamp: T, externalLabels: { instance: "lib-e2e" } }).series);
     const got = await readBack('{__name__=~"lib_e2e_.*"}', Date.now());
     expect(sorted(got)).toEqual(sorted(want));
     expect(got.get(labelKey({ __name__: "lib_e2e_latency_seconds_bucket", instance: "lib-e2e", le: "0.1" }))).toEqual([[T, 3]]);

@@ -104,6 +104,22 @@ describe("CLI → Pushgateway 1.5.1", () => {
     log("CLI add/push/delete: after add a=1,b=20; after push b=30 only; after delete 0 groups");
   });
 
+  it("why instance matters: two hosts pushing one job overwrite each other without it, and keep two groups with it", async () => {
+    const push = (host: string, grouping: string[]) =>
+      runCli(cli, ["push", pg.url, "--job", "db_backup", ...grouping], { input: `# TYPE backup_rows gauge\nbackup_rows{host="${host}"} ${host === "a" ? 1 : 2}\n` });
+    expect((await push("a", [])).code).toBe(0);
+    expect((await push("b", [])).code).toBe(0);
+    expect(sortedEntries(await exposed(["backup_rows"]))).toEqual([['backup_rows{host="b",instance="",job="db_backup"}', 2]]);
+    await pg.wipe();
+    expect((await push("a", ["--grouping", "instance=a"])).code).toBe(0);
+    expect((await push("b", ["--grouping", "instance=b"])).code).toBe(0);
+    expect(sortedEntries(await exposed(["backup_rows"]))).toEqual([
+      ['backup_rows{host="a",instance="a",job="db_backup"}', 1],
+      ['backup_rows{host="b",instance="b",job="db_backup"}', 2],
+    ]);
+    log("instance grouping: without it host b's push replaced host a's group (1 series left); with it 2 groups, 2 series");
+  });
+
   it("an HTTP error comes back as status and body in one line, exit 1", async () => {
     const bad = await runCli(cli, ["push", `${pg.url}/nonexistent-prefix`, "--job", "j", "--grouping", "instance=i", "--retries", "0"], { input: "# TYPE x gauge\nx 1\n" });
     expect(bad.code).toBe(1);

@@ -103,11 +103,12 @@ describe("library → VictoriaMetrics 1.79", () => {
     for (const v of [0.005, 0.05, 0.05, 0.5, 7]) lat.observe(v);
     const errors: PromwireError[] = [];
     const rw = remoteWrite({ url: `${vm.url}/api/v1/write`, externalLabels: { instance: "vm-lib" }, now: () => T, onError: (e) => errors.push(e) });
-    rw.collect(registry);
+    const snapshot = registry.collect(); // one snapshot for both sides
+    rw.collect({ collect: () => snapshot });
     const stats = await rw.close();
     expect(errors).toEqual([]);
     const got = await exported('{__name__=~"vm_lib_.*"}');
-    expect(got).toEqual(expected(familiesToSeries(registry.collect(), { timestamp: T, externalLabels: { instance: "vm-lib" } }).series));
+    expect(got).toEqual(expected(familiesToSeries(snapshot, { timestamp: T, externalLabels: { instance: "vm-lib" } }).series));
     log(`library registry: ${stats.sent} samples in ${stats.requests} request, ${got.length} series read back identical`);
   });
 });

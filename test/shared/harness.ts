@@ -15,7 +15,11 @@ export type AdapterModule = typeof Core & RuntimeClients;
 export interface SharedContext {
   /** The adapter module of the runtime under test (`promwire/node`, `/deno`, `/bun`, `/workers`). */
   readonly promwire: AdapterModule;
-  /** Base URL of a remote-write receiver that records what it decodes (started by the runner). */
+  /**
+   * Base URL of the local remote-write receiver (cli/receiver.ts; any POST path is a write
+   * endpoint); `GET <url>/_test/requests?path=<prefix>` answers what it decoded, as JSON.
+   * Started once by scripts/test-all.mjs or scripts/with-test-servers.mjs.
+   */
   readonly receiverUrl?: string;
   /** Base URL of a real Pushgateway (started by the runner). */
   readonly pushgatewayUrl?: string;

@@ -1,0 +1,34 @@
+/**
+ * Guardrails for edge and short-lived code: isolate-wide metrics with one batched flush, sample
+ * timestamps that never go back per series, a flush deadline under Workers' `waitUntil` limit,
+ * and Pushgateway freshness checks. Runtime-agnostic: the clock and the writer are handed in.
+ */
+
+export {
+  closeWithin,
+  DEFAULT_FLUSH_DEADLINE_MS,
+  EDGE_REMOTE_WRITE_DEFAULTS,
+  WAIT_UNTIL_LIMIT_MS,
+  type CloseWithinOptions,
+  type FlushReport,
+} from "./flush.ts";
+export {
+  dropIsolateMetrics,
+  ISOLATE_STORE_KEY,
+  isolateMetrics,
+  type IsolateFlushOptions,
+  type IsolateMetrics,
+  type IsolateMetricsOptions,
+  type IsolateStats,
+} from "./isolate.ts";
+export {
+  deleteStaleGroups,
+  freshnessAlertRule,
+  groupAges,
+  staleGroups,
+  type AlertRule,
+  type FreshnessRuleOptions,
+  type PushgatewayGroupAge,
+  type StaleGroupsOptions,
+} from "./pushgateway-freshness.ts";
+export { SeriesTimestamps, type SeriesTimestampsOptions, type SeriesTimestampsStats } from "./series-timestamps.ts";

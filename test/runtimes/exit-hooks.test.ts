@@ -1,0 +1,95 @@
+// The process adapters flush at exit, in their real runtimes: Node and Bun on `beforeExit` and
+// SIGTERM/SIGINT, Deno on `beforeunload` and SIGTERM/SIGINT. The job's writer has a 60 s flush
+// deadline, so data that arrives came from the exit hooks; a job that ends must not wait for the
+// deadline; a signalled job still dies of (Node, Bun) or exits as for (Deno) the signal.
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startReceiver, type Receiver } from "../../cli/receiver.ts";
+import { initEmbeddedSnappy } from "../../adapters/snappy-embedded.ts";
+
+const runtimes = {
+  node: async (): Promise<string[]> => {
+    const outdir = resolve(".cache/exit-hooks");
+    mkdirSync(outdir, { recursive: true });
+    const outfile = `${outdir}/exit-job-node.mjs`;
+    await build({ entryPoints: ["test/runtimes/fixtures/exit-job-node.ts"], bundle: true, platform: "node", format: "esm", target: "node20", outfile, packages: "external", logLevel: "error" });
+    return [process.execPath, outfile];
+  },
+  // The runtimes' own binaries (npm installs them in node_modules/.bin), not `npx`, which would
+  // receive the signal instead.
+  bun: async () => [resolve("node_modules/.bin/bun"), "test/runtimes/fixtures/exit-job-bun.ts"],
+  // Only --allow-net: the URL comes as an argument, nothing is read from the environment or disk.
+  deno: async () => [resolve("node_modules/.bin/deno"), "run", "--allow-net", "test/runtimes/fixtures/exit-job-deno.ts"],
+};
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  ms: number;
+  stderr: string;
+}
+
+function runJob(cmd: string[], mode: "end" | "signal", url: string, signal?: NodeJS.Signals): Promise<Run> {
+  return new Promise((done) => {
+    const t0 = Date.now();
+    const child = spawn(cmd[0], [...cmd.slice(1), mode, url], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout.on("data", (d: Buffer) => {
+      if (signal && d.toString().includes("ready")) child.kill(signal);
+    });
+    // A job that hangs fails the test instead of the suite.
+    const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.on("exit", (code, sig) => {
+      clearTimeout(guard);
+      done({ code, signal: sig, ms: Date.now() - t0, stderr });
+    });
+  });
+}
+
+describe.each(Object.keys(runtimes) as (keyof typeof runtimes)[])("exit hooks on %s", (runtime) => {
+  let receiver: Receiver;
+  let cmd: string[];
+  beforeAll(async () => {
+    initEmbeddedSnappy();
+    receiver = await startReceiver({ port: 0 });
+    cmd = await runtimes[runtime]();
+  });
+  afterAll(() => receiver?.close());
+
+  const arrived = (path: string): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const r of receiver.requests) {
+      if (r.kind !== "remote-write" || r.path !== path) continue;
+      for (const s of r.request.series) out[s.labels[1]] = s.samples?.[0]?.value ?? NaN;
+    }
+    return out;
+  };
+
+  it("a job that ends: flushed on exit, without waiting for the 60 s deadline, exit status 0", async () => {
+    const path = `/api/v1/write/${runtime}-end`;
+    const r = await runJob(cmd, "end", `${receiver.url}${path}`);
+    expect(r.stderr).toBe("");
+    expect([r.code, r.signal]).toEqual([0, null]);
+    expect(r.ms).toBeLessThan(10_000);
+    expect(arrived(path)).toEqual({ exit_job_mode: 1, exit_job_rows_total: 5 });
+  });
+
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    it(`${signal}: flushed, then the signal takes effect`, async () => {
+      const path = `/api/v1/write/${runtime}-${signal}`;
+      const r = await runJob(cmd, "signal", `${receiver.url}${path}`, signal);
+      expect(arrived(path)).toEqual({ exit_job_mode: 1, exit_job_rows_total: 5 });
+      const n = signal === "SIGTERM" ? 15 : 2;
+      if (runtime === "deno") {
+        // Deno cannot restore a signal's default action: the adapter exits with 128+n.
+        expect([r.code, r.signal]).toEqual([128 + n, null]);
+      } else {
+        expect([r.code, r.signal]).toEqual([null, signal]);
+      }
+    });
+  }
+});
