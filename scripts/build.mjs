@@ -4,6 +4,9 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 
+// An installed package (from npm or a tarball) ships dist/ already built and has no TypeScript:
+// nothing to do there.
+if (!existsSync("node_modules/typescript/bin/tsc") && existsSync("dist/core/index.js")) process.exit(0);
 rmSync("dist", { recursive: true, force: true });
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
 mkdirSync("dist/adapters", { recursive: true });

@@ -58,7 +58,7 @@ export const DEFAULT_EXIT_TIMEOUT_MS = 5_000;
  */
 export function runtimeRemoteWrite(glue: RuntimeGlue, open: OpenWriters, options: RuntimeRemoteWriteOptions = {}): RemoteWriter {
   const { flushOnExit = true, exitTimeoutMs = DEFAULT_EXIT_TIMEOUT_MS, ...rest } = options;
-  const writer = makeRemoteWriter(remoteWriteOptionsFromEnv(glue.getEnv, rest), glue.runLoop ?? ((loop) => Effect.runFork(loop)));
+  const writer = keepAliveWhileAwaited(makeRemoteWriter(remoteWriteOptionsFromEnv(glue.getEnv, rest), glue.runLoop ?? ((loop) => Effect.runFork(loop))));
   if (!flushOnExit) return writer;
   if (glue.installExitHooks !== undefined && !hooked.has(open)) {
     hooked.add(open);
@@ -68,6 +68,25 @@ export function runtimeRemoteWrite(glue: RuntimeGlue, open: OpenWriters, options
 }
 
 const hooked = new WeakSet<OpenWriters>();
+
+/**
+ * The sender's timers do not keep a process alive (a finished job must not wait for a flush
+ * deadline), so a `flush()` or `close()` that is waiting out a retry backoff would otherwise let
+ * the process end under it — with the data neither delivered nor reported. While either is
+ * pending, a plain interval holds the event loop open (Node, Bun and Deno all count it).
+ */
+function keepAliveWhileAwaited(writer: RemoteWriter): RemoteWriter {
+  const hold = <T>(p: Promise<T>): Promise<T> => {
+    const timer = setInterval(() => {}, 1 << 30);
+    return p.finally(() => clearInterval(timer));
+  };
+  const flush = writer.flush.bind(writer);
+  const close = writer.close.bind(writer);
+  const w = writer as { flush: RemoteWriter["flush"]; close: RemoteWriter["close"] };
+  w.flush = () => hold(flush());
+  w.close = (options) => hold(close(options));
+  return writer;
+}
 
 /**
  * A runtime's Pushgateway client: `url`, `job` and credentials from the environment when no `url` is given.

@@ -30,22 +30,25 @@ interface Run {
   signal: NodeJS.Signals | null;
   ms: number;
   stderr: string;
+  stdout: string;
 }
 
-function runJob(cmd: string[], mode: "end" | "signal", url: string, signal?: NodeJS.Signals): Promise<Run> {
+function runJob(cmd: string[], mode: "end" | "signal" | "close-unreachable", url: string, signal?: NodeJS.Signals): Promise<Run> {
   return new Promise((done) => {
     const t0 = Date.now();
     const child = spawn(cmd[0], [...cmd.slice(1), mode, url], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
     let stderr = "";
+    let stdout = "";
     child.stderr.on("data", (d) => (stderr += d));
     child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
       if (signal && d.toString().includes("ready")) child.kill(signal);
     });
     // A job that hangs fails the test instead of the suite.
     const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
     child.on("exit", (code, sig) => {
       clearTimeout(guard);
-      done({ code, signal: sig, ms: Date.now() - t0, stderr });
+      done({ code, signal: sig, ms: Date.now() - t0, stderr, stdout });
     });
   });
 }
@@ -76,6 +79,13 @@ describe.each(Object.keys(runtimes) as (keyof typeof runtimes)[])("exit hooks on
     expect([r.code, r.signal]).toEqual([0, null]);
     expect(r.ms).toBeLessThan(10_000);
     expect(arrived(path)).toEqual({ exit_job_mode: 1, exit_job_rows_total: 5 });
+  });
+
+  it("a pending close() keeps the process alive through the retries and the failure is reported", async () => {
+    // Port 1 on loopback: connection refused, a retryable network error every time.
+    const r = await runJob(cmd, "close-unreachable", "http://127.0.0.1:1/api/v1/write");
+    expect([r.code, r.signal]).toEqual([0, null]);
+    expect(JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}")).toEqual({ failed: 2, reported: 2 });
   });
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
