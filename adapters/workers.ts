@@ -1,9 +1,9 @@
 /**
  * promwire for Cloudflare Workers: Workers forbid compiling WASM from bytes at run time, so the
  * snappy module is imported as a precompiled `WebAssembly.Module` (wrangler and workerd bundle
- * `.wasm` imports as `CompiledWasm`). A Worker has no process to hook: {@link withMetrics} gives
- * each request its own registry and writer and hands the push to `ctx.waitUntil`, so the
- * response never waits for it. Configuration comes from the Worker's `env` (vars and secrets).
+ * `.wasm` imports as `CompiledWasm`). A Worker has no process to hook: {@link withMetrics} keeps
+ * the metrics for the whole isolate (counters cumulative across requests) and hands each flush to
+ * `ctx.waitUntil`, so the response never waits for it. Configuration comes from the Worker's `env` (vars and secrets).
  *
  * wrangler.toml:
  * ```toml
@@ -35,6 +35,7 @@ import type { PushgatewayEnvOptions } from "../core/client/env-config.ts";
 import type { PushgatewayClient } from "../core/client/pushgateway.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue, type RuntimeRemoteWriteOptions } from "../core/client/runtime-clients.ts";
 import { Registry } from "../core/metrics/registry.ts";
+import { isolateMetrics, type IsolateMetrics } from "../core/edge/isolate.ts";
 import { initSnappy } from "../core/wire/snappy.ts";
 
 initSnappy(snappyModule);
@@ -70,11 +71,11 @@ export interface WaitUntilContext {
 
 /** What a request handler gets from {@link withMetrics}. */
 export interface RequestMetrics<M> {
-  /** A registry for this request only. */
+  /** The isolate's registry (default), or one for this request only with `scope: "request"`. */
   readonly registry: Registry;
   /** What `options.metrics` defined on that registry. */
   readonly metrics: M;
-  /** The request's writer: `write`/`writeText` add more; it is collected and closed after the response. */
+  /** This request's own writer: `write`/`writeText` add more; it is closed after the response, in `ctx.waitUntil`. */
   readonly writer: RemoteWriter;
 }
 
@@ -91,7 +92,21 @@ export type MetricsScheduledHandler<Env, M> = (controller: unknown, env: Env, ct
 
 /** Options of {@link withMetrics}. */
 export interface WithMetricsOptions<Env, M> {
-  /** Define the metrics of one request on its fresh registry. */
+  /**
+   * `"isolate"` (default): one registry for the whole isolate, `metrics` defined once; counters
+   * stay cumulative across requests and a flush (at most one per `flushIntervalMs`, never two at
+   * once) runs in `ctx.waitUntil`. Series carry an `isolate` label (many isolates run at once);
+   * aggregate with `sum without (isolate) (…)`. `"request"`: a fresh registry per request, pushed
+   * after each response — only for values that belong to one invocation (a counter made per
+   * request restarts at 1 every time, and `rate()` of it is 0).
+   */
+  readonly scope?: "isolate" | "request";
+  /**
+   * Isolate scope: least time between two flushes, ms (0: after every request unless one is
+   * running). Default: `PROMWIRE_FLUSH_INTERVAL_MS` from `env`, else 10,000.
+   */
+  readonly flushIntervalMs?: number;
+  /** Define the metrics on a registry: once per isolate, or once per request with `scope: "request"`. */
   readonly metrics?: (registry: Registry) => M;
   /**
    * Remote-write options, or a function of `env` returning them. Without a `url`, it and the
@@ -126,6 +141,13 @@ function discardingWriter(): RemoteWriter {
   };
 }
 
+/** `PROMWIRE_FLUSH_INTERVAL_MS` from the Worker's vars, when set to a number. */
+function intervalFromEnv(env: unknown): number | undefined {
+  const v = bindingReader(env)("PROMWIRE_FLUSH_INTERVAL_MS");
+  const n = v === undefined ? NaN : Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
 function bindingReader(env: unknown): (name: string) => string | undefined {
   return (name) => {
     const v = (env as Record<string, unknown> | undefined)?.[name];
@@ -147,23 +169,59 @@ export function withMetrics<Env, M = undefined>(
 ): MetricsExportedHandler<Env> {
   const h = typeof handler === "function" ? { fetch: handler } : handler;
   const timeoutMs = options.pushTimeoutMs ?? 10_000;
+  const perRequest = options.scope === "request";
+  let iso: IsolateMetrics | undefined;
+  let isoMetrics: M | undefined;
+  let defined = false;
+  const writerOptions = (env: Env): Partial<RemoteWriteOptions> => {
+    const given = typeof options.remoteWrite === "function" ? options.remoteWrite(env) : (options.remoteWrite ?? {});
+    return remoteWriteOptionsFromEnv(bindingReader(env), given);
+  };
+  const misconfigured = (e: unknown): void => {
+    // Broken metrics configuration must not break the Worker's responses: say it, push nothing.
+    console.error(`promwire: metrics not pushed: ${e instanceof Error ? e.message : String(e)}`);
+  };
 
   const begin = (env: Env): RequestMetrics<M> => {
-    const registry = new Registry();
-    const metrics = options.metrics?.(registry) as M;
+    if (!perRequest) {
+      // Module state lives as long as the isolate: define the metrics once.
+      iso ??= isolateMetrics({ name: "withMetrics" });
+      if (!defined) {
+        defined = true;
+        isoMetrics = options.metrics?.(iso.registry);
+      }
+    }
+    const registry = perRequest ? new Registry() : (iso as IsolateMetrics).registry;
+    const metrics = (perRequest ? options.metrics?.(registry) : isoMetrics) as M;
     let writer: RemoteWriter;
     try {
-      const given = typeof options.remoteWrite === "function" ? options.remoteWrite(env) : (options.remoteWrite ?? {});
       // A writer per invocation: Workers forbid I/O objects shared across requests.
-      writer = remoteWrite({ ...remoteWriteOptionsFromEnv(bindingReader(env), given), flushOnExit: false });
+      writer = remoteWrite({ ...writerOptions(env), flushOnExit: false });
     } catch (e) {
-      // Broken metrics configuration must not break the Worker's responses: say it, push nothing.
-      console.error(`promwire: metrics not pushed: ${e instanceof Error ? e.message : String(e)}`);
+      misconfigured(e);
       writer = discardingWriter();
     }
     return { registry, metrics, writer };
   };
-  const end = (ctx: WaitUntilContext, m: RequestMetrics<M>): void => {
+  const end = (ctx: WaitUntilContext, m: RequestMetrics<M>, env: Env): void => {
+    if (!perRequest) {
+      // The request's own writer carries only what the handler wrote to it directly.
+      ctx.waitUntil(m.writer.close({ timeoutMs }));
+      const done = (iso as IsolateMetrics).flush({
+        intervalMs: options.flushIntervalMs ?? intervalFromEnv(env) ?? 10_000,
+        deadlineMs: Math.min(timeoutMs, 25_000),
+        writer: (defaults) => {
+          try {
+            return remoteWrite({ ...defaults, ...writerOptions(env), flushOnExit: false });
+          } catch (e) {
+            misconfigured(e);
+            return discardingWriter();
+          }
+        },
+      });
+      if (done !== undefined) ctx.waitUntil(done);
+      return;
+    }
     ctx.waitUntil(
       (async () => {
         try {
@@ -183,7 +241,7 @@ export function withMetrics<Env, M = undefined>(
       try {
         return await onFetch(request, env, ctx, m);
       } finally {
-        end(ctx, m);
+        end(ctx, m, env);
       }
     };
   }
@@ -193,7 +251,7 @@ export function withMetrics<Env, M = undefined>(
       try {
         await onScheduled(controller, env, ctx, m);
       } finally {
-        end(ctx, m);
+        end(ctx, m, env);
       }
     };
   }

@@ -1,5 +1,6 @@
-// A Cloudflare Worker that counts its requests and pushes them by remote write after each
-// response (`ctx.waitUntil`: the response never waits for the push). Configuration comes from the
+// A Cloudflare Worker that counts its requests in an isolate-wide counter (cumulative across
+// requests) and pushes it by remote write at most every PROMWIRE_FLUSH_INTERVAL_MS (default 10 s),
+// in `ctx.waitUntil`: the response never waits for the push. Configuration comes from the
 // Worker's vars and secrets (see wrangler.toml): PROMWIRE_REMOTE_WRITE_URL and, for a managed
 // Prometheus, PROMWIRE_USERNAME + PROMWIRE_PASSWORD or PROMWIRE_BEARER_TOKEN.
 import { Counter, withMetrics } from "promwire/workers";
