@@ -10,38 +10,6 @@
  * const rw = remoteWrite();   // PROMWIRE_REMOTE_WRITE_URL, PROMWIRE_USERNAME, PROMWIRE_PASSWORD…
  * rw.collect(registry);       // delivered before the process exits
  */
-import { OpenWriters } from "../core/client/open-writers.ts";
-import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue, type RuntimeRemoteWriteOptions } from "../core/client/runtime-clients.ts";
-import type { PushgatewayEnvOptions } from "../core/client/env-config.ts";
-import type { FlushAllResult } from "../core/client/open-writers.ts";
-import type { PushgatewayClient } from "../core/client/pushgateway.ts";
-import type { RemoteWriter } from "../core/client/remote-write.ts";
-import { installProcessExitHooks } from "./process-hooks.ts";
-import { initEmbeddedSnappy } from "./snappy-embedded.ts";
-import { unrefLoopRunner } from "./unref-clock.ts";
-
-initEmbeddedSnappy();
-
-export * from "../core/index.ts";
-
-const glue: RuntimeGlue = {
-  getEnv: (name) => process.env[name],
-  runLoop: unrefLoopRunner((timer) => timer.unref()),
-  installExitHooks: installProcessExitHooks,
-};
-const open = /* @__PURE__ */ new OpenWriters();
-
-/** A remote-write writer; see `RuntimeClients.remoteWrite` (options from `process.env` when no `url` is given). */
-export function remoteWrite(options?: RuntimeRemoteWriteOptions): RemoteWriter {
-  return runtimeRemoteWrite(glue, open, options);
-}
-
-/** A Pushgateway client (`PROMWIRE_PUSHGATEWAY_URL`, `PROMWIRE_JOB` when no `url` is given). */
-export function pushgateway(options: PushgatewayEnvOptions): PushgatewayClient {
-  return runtimePushgateway(glue, options);
-}
-
-/** Flush every open writer, waiting at most `timeoutMs` (default: their `exitTimeoutMs`). */
-export function flushAll(timeoutMs: number = open.exitTimeoutMs): Promise<FlushAllResult> {
-  return open.flushAll(timeoutMs);
-}
+// Bun runs Node's process model (process.env, beforeExit, signals, unref'd timers) and the same
+// fetch: the Node adapter's glue is Bun's too, proven by the same tests under `bun test`.
+export * from "./node.ts";

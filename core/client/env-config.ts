@@ -92,7 +92,7 @@ export function parseLabelList(text: string, what: string = ENV_VARS.externalLab
  * timeout), the code's own fields winning.
  *
  * @example
- * const options = remoteWriteOptionsFromEnv((name) => process.env[name], { externalLabels: { job: "backup" } });
+ * const options = remoteWriteOptionsFromEnv(readEnvironmentVariable, { externalLabels: { job: "backup" } });
  */
 export function remoteWriteOptionsFromEnv(getEnv: GetEnv, options: Partial<RemoteWriteOptions> = {}): RemoteWriteOptions {
   if (options.url !== undefined) return options as RemoteWriteOptions;

@@ -99,7 +99,7 @@ export function runtimePushgateway(glue: RuntimeGlue, options: PushgatewayEnvOpt
 /**
  * Build an adapter's client API in one object (adapters export the three functions separately,
  * so a bundler can drop the ones a program does not use).
- * @example const { remoteWrite, pushgateway, flushAll } = runtimeClients({ getEnv: (n) => process.env[n] });
+ * @example const { remoteWrite, pushgateway, flushAll } = runtimeClients({ getEnv: readEnvironmentVariable });
  */
 export function runtimeClients(glue: RuntimeGlue): RuntimeClients {
   const open = new OpenWriters();

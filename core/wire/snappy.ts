@@ -27,7 +27,7 @@ export const DEFAULT_MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
 
 /**
  * Initialise snappy from the WASM bytes or a compiled module. Idempotent.
- * @example initSnappy(await Deno.readFile(new URL("snappy_bg.wasm", base)))
+ * @example initSnappy(wasmBytes) // or a precompiled WebAssembly.Module (Workers)
  */
 export function initSnappy(source: SnappyWasmSource): void {
   if (wasmModule !== undefined) return;
