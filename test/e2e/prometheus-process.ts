@@ -1,9 +1,9 @@
 // A real Prometheus (Debian's 2.42) the e2e suites can configure fully (remote_write to a
 // receiver, scrape configs) and restart on the same port and data directory. The shared
 // test/support/prometheus.ts covers the common case; this one adds restarts and any config.
+import { freePort } from "../support/free-port.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { prometheusInstalled, type PromSeriesResult } from "../support/prometheus.ts";
@@ -20,16 +20,6 @@ export interface PrometheusProcess {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Start Prometheus with `config` (the YAML config as an object; JSON is valid YAML).
@@ -132,3 +122,5 @@ export function flatKey(labels: readonly string[]): string {
   for (let i = 0; i < labels.length; i += 2) m[labels[i]] = labels[i + 1];
   return labelKey(m);
 }
+
+export { freePort };

@@ -1,9 +1,9 @@
 // A real Prometheus for tests: Debian's `prometheus` (2.42) on a free 127.0.0.1 port with a
 // temporary data directory, the remote-write receiver, native histograms and exemplar storage
 // (flags as in /work/shared/NOTES.md). The config file is JSON, which YAML accepts.
+import { freePort } from "./free-port.ts";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -48,16 +48,6 @@ export function prometheusInstalled(): boolean {
   return spawnSync(BINARY, ["--version"], { stdio: "ignore" }).status === 0;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function api<T>(url: string): Promise<T> {
   const res = await fetch(url);

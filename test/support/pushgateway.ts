@@ -1,7 +1,7 @@
 // A real Pushgateway for tests: Debian's `prometheus-pushgateway` on a free 127.0.0.1 port, with
 // the admin API so tests can wipe it between cases.
+import { freePort } from "./free-port.ts";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 
 export interface Pushgateway {
   readonly url: string;
@@ -24,16 +24,6 @@ export function pushgatewayInstalled(): boolean {
   return spawnSync(BINARY, ["--version"], { stdio: "ignore" }).status === 0;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startPushgateway(): Promise<Pushgateway> {
   if (!pushgatewayInstalled()) {

@@ -1,9 +1,9 @@
 // A real VictoriaMetrics for tests: Debian's `victoria-metrics` (1.79) on a free 127.0.0.1 port
 // with a temporary data directory. `-search.latencyOffset=0s` makes fresh samples queryable at
 // once, and `flush()` (`GET /internal/force_flush`) must run before querying (NOTES.md).
+import { freePort } from "./free-port.ts";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PromSeriesResult } from "./prometheus.ts";
@@ -27,16 +27,6 @@ export function victoriaMetricsInstalled(): boolean {
   return r.error === undefined && r.status === 0;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Start VictoriaMetrics and wait for `/health`. Fails with an install hint when the binary is missing.
