@@ -24,9 +24,13 @@ const TAG_METADATA = 0x2a; // TimeSeries.metadata = 5
 /** v2 series are small (refs, not strings): most lengths fit one varint byte. */
 const SERIES_LENGTH_RESERVE = 1;
 
-/** Interned strings (and their encoded bytes) kept across requests before the interner starts afresh. */
-const MAX_INTERNED = 1 << 20;
-const MAX_POOL_BYTES = 64 << 20;
+/**
+ * Interned strings (and their encoded bytes) kept across requests before the interner starts
+ * afresh: bounded so that high-cardinality values (request ids, say) cannot grow it without end —
+ * 16 MiB stays well inside a 128 MB Workers isolate.
+ */
+const MAX_INTERNED = 1 << 18;
+const MAX_POOL_BYTES = 16 << 20;
 
 /**
  * The symbol table of one request, on top of an interner that lives across requests. Interning a
@@ -39,7 +43,7 @@ const MAX_POOL_BYTES = 64 << 20;
 class SymbolTable {
   private ids = new Map<string, number>();
   private count = 0;
-  private readonly pool = new ProtoWriter(64 * 1024);
+  private readonly pool = new ProtoWriter(16 * 1024);
   private fieldStart = new Int32Array(4096);
   private fieldEnd = new Int32Array(4096);
   /** Per request: ref of an interned id, valid when `stamp[id] === generation`. */
@@ -182,7 +186,7 @@ class RefCache {
 /** Reusable v2 state: the symbol table and the scratch buffer for series. */
 export class V2State {
   readonly table = new SymbolTable();
-  readonly body = new ProtoWriter(64 * 1024);
+  readonly body = new ProtoWriter(16 * 1024);
   /** Identity cache for metadata lookups by metric name. */
   lastMetricName: string | undefined;
   lastMetadata: SeriesMetadata | undefined;

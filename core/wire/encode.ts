@@ -30,7 +30,8 @@ export interface EncodeOptions {
  * nothing. Not safe to share between concurrent users of the returned view.
  */
 export class WriteRequestEncoder {
-  private readonly out = new ProtoWriter(256 * 1024);
+  // Small at first: a writer per Worker request must not cost 256 KB; the buffer doubles as needed.
+  private readonly out = new ProtoWriter(16 * 1024);
   private readonly rules = { legacy: new SeriesRules("legacy"), utf8: new SeriesRules("utf8") };
   private v2: V2State | undefined;
   private lastMetadataList: readonly MetricMetadata[] | undefined;

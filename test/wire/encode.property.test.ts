@@ -91,3 +91,19 @@ describe("frozen label arrays take the cached path and still equal toBinary", ()
     expect(() => enc.encode([{ labels: bad }], { version: "v2" })).toThrow(/sorted/);
   });
 });
+
+describe("v2 interner bound", () => {
+  it("starts afresh past its bound and stays byte-exact, frozen ids included", () => {
+    const enc = new WriteRequestEncoder();
+    const kept = { labels: Object.freeze(["__name__", "kept", "a", "b"]), samples: [{ value: 1, timestamp: 1 }] };
+    const want = hex(referenceV2([kept]));
+    expect(hex(enc.encode([kept], { version: "v2" }))).toBe(want);
+    // 300 requests × 1,000 fresh values: more distinct strings than the interner keeps (2^18).
+    for (let r = 0; r < 300; r++) {
+      const batch = Array.from({ length: 1000 }, (_, i) => ({ labels: ["__name__", "x", "id", `r${r}-${i}`], samples: [{ value: i, timestamp: 5 }] }));
+      const got = enc.encode(batch, { version: "v2" });
+      if (r % 97 === 0) expect(hex(got)).toBe(hex(referenceV2(batch)));
+    }
+    expect(hex(enc.encode([kept], { version: "v2" }))).toBe(want);
+  });
+});
