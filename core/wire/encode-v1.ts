@@ -31,16 +31,17 @@ const TAG_EXEMPLAR_TS = 0x18;
 const SERIES_LENGTH_RESERVE = 2;
 
 export function writeLabelsV1(w: ProtoWriter, rules: SeriesRules, labels: Labels, owner: Labels): void {
-  for (let i = 0; i < labels.length; i += 2) {
+  let i = w.asciiPairs(TAG_LABEL, labels, 0);
+  while (i < labels.length) {
+    // A pair the fast path could not take (non-ASCII or long): the general way, then resume.
     const value = labels[i + 1];
-    if (value.length === 0) continue; // an empty label is an absent label
-    if (w.asciiPair(TAG_LABEL, labels[i], value)) continue;
     w.ensure(2);
     w.byte(TAG_LABEL);
     const at = w.beginLength(1);
     w.stringField(TAG_NAME, labels[i]);
     if (!w.stringField(TAG_VALUE, value)) rules.badValue(owner, value);
     w.endLength(at, 1);
+    i = w.asciiPairs(TAG_LABEL, labels, i + 2);
   }
 }
 

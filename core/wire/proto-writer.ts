@@ -184,40 +184,57 @@ export class ProtoWriter {
   }
 
   /**
-   * The fast path for a whole `Label`-shaped message (`outerTag`, length, name = 1, value = 2)
-   * when both strings are ASCII and short: one bounds check, two tight copy loops, and the
-   * ASCII test folded into an OR over all characters. Returns false, having written nothing
-   * that counts, when the pair does not qualify; the caller then takes the general path.
+   * The fast path for a run of `Label`-shaped messages (`outerTag`, length, name = 1, value = 2):
+   * all pairs of `labels` from `from` on whose strings are ASCII and short are written with one
+   * bounds check per series and two tight copy loops per pair, the ASCII test folded into an OR
+   * over the characters. Pairs with an empty value are skipped (an empty label is an absent
+   * label). Returns the index of the first pair it could not write (non-ASCII or long), or
+   * `labels.length` when all are done; the caller writes that pair the general way and resumes.
    */
-  asciiPair(outerTag: number, name: string, value: string): boolean {
-    const nl = name.length;
-    const vl = value.length;
-    const len = nl + vl + 4;
-    if (len >= 0x80) return false;
-    this.ensure(len + 2);
+  asciiPairs(outerTag: number, labels: readonly string[], from: number): number {
+    const n = labels.length;
+    let bound = 0;
+    for (let i = from; i < n; i++) bound += labels[i].length + 3;
+    this.ensure(bound);
     const buf = this.buf;
     let p = this.pos;
-    buf[p] = outerTag;
-    buf[p + 1] = len;
-    buf[p + 2] = 0x0a;
-    buf[p + 3] = nl;
-    p += 4;
-    let acc = 0;
-    for (let i = 0; i < nl; i++) {
-      const c = name.charCodeAt(i);
-      acc |= c;
-      buf[p++] = c;
+    for (let i = from; i < n; i += 2) {
+      const name = labels[i];
+      const value = labels[i + 1];
+      const vl = value.length;
+      if (vl === 0) continue;
+      const nl = name.length;
+      const len = nl + vl + 4;
+      if (len >= 0x80) {
+        this.pos = p;
+        return i;
+      }
+      const start = p;
+      buf[p] = outerTag;
+      buf[p + 1] = len;
+      buf[p + 2] = 0x0a;
+      buf[p + 3] = nl;
+      p += 4;
+      let acc = 0;
+      for (let k = 0; k < nl; k++) {
+        const c = name.charCodeAt(k);
+        acc |= c;
+        buf[p++] = c;
+      }
+      buf[p++] = 0x12;
+      buf[p++] = vl;
+      for (let k = 0; k < vl; k++) {
+        const c = value.charCodeAt(k);
+        acc |= c;
+        buf[p++] = c;
+      }
+      if (acc >= 0x80) {
+        this.pos = start;
+        return i;
+      }
     }
-    buf[p++] = 0x12;
-    buf[p++] = vl;
-    for (let i = 0; i < vl; i++) {
-      const c = value.charCodeAt(i);
-      acc |= c;
-      buf[p++] = c;
-    }
-    if (acc >= 0x80) return false;
     this.pos = p;
-    return true;
+    return n;
   }
 
   /** Length-prefixed UTF-8 (no tag). */
