@@ -105,6 +105,7 @@ export function describeLabels(labels: Labels, max = 240): string {
     else parts.push(`${String(labels[i])}=${JSON.stringify(String(labels[i + 1]))}`);
   }
   if (labels.length % 2 === 1) parts.push(`${String(labels[labels.length - 1])}=<missing>`);
-  const s = `${name}{${parts.join(",")}}`;
+  // As PromQL prints a series: no braces when the name is the only label.
+  const s = parts.length === 0 && name !== "" ? name : `${name}{${parts.join(",")}}`;
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
