@@ -8,7 +8,6 @@ import { parseArgs, UsageError } from "./args.ts";
 import { benchCommand } from "./bench-command.ts";
 import { decodeCommand, encodeCommand, receiveCommand } from "./commands.ts";
 import { CONNECTION_HELP } from "./connection.ts";
-import { pushgatewayCommand, writeCommand } from "./send-commands.ts";
 
 const HELP: Record<string, string> = {
   "": `promwire — push Prometheus metrics from short-lived jobs
@@ -87,12 +86,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   initEmbeddedSnappy();
   switch (command) {
     case "write":
-      await writeCommand(args);
+      // Loaded on demand: the transport brings Effect (~130 ms to import); encode, decode and
+      // receive start without it.
+      await (await import("./send-commands.ts")).writeCommand(args);
       return 0;
     case "push":
     case "add":
     case "delete":
-      await pushgatewayCommand(command, args);
+      await (await import("./send-commands.ts")).pushgatewayCommand(command, args);
       return 0;
     case "receive":
       await receiveCommand(args);
