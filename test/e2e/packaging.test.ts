@@ -142,7 +142,7 @@ describe("npm pack → install into a fresh project", () => {
     expect(enc.status).toBe(0);
     const dec = spawnSync(join(project, "node_modules/.bin/promwire"), ["decode"], { cwd: project, input: enc.stdout, encoding: "utf8" });
     expect(dec.status).toBe(0);
-    expect(dec.stdout).toContain("up{} 1 1700000000000");
+    expect(dec.stdout).toContain("\nup 1 1700000000000");
   });
 
   it("the installed CLI under Deno and Bun: encode | decode", async () => {
@@ -155,7 +155,7 @@ describe("npm pack → install into a fresh project", () => {
       expect(enc.status, `${runtime} encode: ${enc.stderr}`).toBe(0);
       const dec = spawnSync(prefix[0], [...prefix.slice(1), "decode"], { cwd: project, input: enc.stdout, encoding: "utf8" });
       expect(dec.status, `${runtime} decode: ${dec.stderr}`).toBe(0);
-      expect(dec.stdout).toContain("up{} 1 1700000000000");
+      expect(dec.stdout).toContain("\nup 1 1700000000000");
     }
   });
 });
