@@ -50,21 +50,10 @@ function getEnv(name: string): string | undefined {
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
 
 function installExitHooks(writers: OpenWriters): void {
-  let flushing: Promise<void> | undefined;
-  const flush = (): Promise<void> =>
-    (flushing ??= (async () => {
-      const { timedOut } = await writers.flushAll(writers.exitTimeoutMs);
-      if (!timedOut) return;
-      // Give up on what the deadline did not allow: counted as failed, reported to onError, and
-      // said here, since the process is about to end.
-      const lost = await writers.closeAll(0);
-      if (lost > 0) console.warn(`promwire: ${lost} samples not delivered within ${writers.exitTimeoutMs} ms of exit`);
-    })().finally(() => {
-      flushing = undefined;
-    }));
+  const flush = (): Promise<void> => writers.flushForExit();
   // Work scheduled in `beforeunload` keeps the program running (Deno's beforeExit).
   globalThis.addEventListener("beforeunload", () => {
-    if (writers.size > 0 && flushing === undefined) void flush();
+    if (writers.size > 0 && !writers.exitFlushRunning) void flush();
   });
   globalThis.addEventListener("unload", () => {
     const left = writers.pendingSamples();
@@ -73,7 +62,7 @@ function installExitHooks(writers: OpenWriters): void {
   for (const [signal, number] of Object.entries(SIGNALS) as [keyof typeof SIGNALS, number][]) {
     // Deno cannot restore a signal's default action once listened to: exit as it would have.
     const onSignal = (): void => {
-      if (flushing !== undefined) Deno.exit(128 + number); // second signal: stop waiting
+      if (writers.exitFlushRunning) Deno.exit(128 + number); // second signal: stop waiting
       void flush().then(() => Deno.exit(128 + number));
     };
     try {

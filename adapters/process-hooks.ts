@@ -12,22 +12,10 @@ import type { OpenWriters } from "../core/client/open-writers.ts";
 const SIGNALS = ["SIGTERM", "SIGINT"] as const;
 
 export function installProcessExitHooks(writers: OpenWriters): void {
-  let flushing: Promise<void> | undefined;
-
-  const flush = (): Promise<void> =>
-    (flushing ??= (async () => {
-      const { timedOut } = await writers.flushAll(writers.exitTimeoutMs);
-      if (!timedOut) return;
-      // Give up on what the deadline did not allow: counted as failed, reported to onError, and
-      // said here, since the process is about to end.
-      const lost = await writers.closeAll(0);
-      if (lost > 0) console.warn(`promwire: ${lost} samples not delivered within ${writers.exitTimeoutMs} ms of exit`);
-    })().finally(() => {
-      flushing = undefined;
-    }));
+  const flush = (): Promise<void> => writers.flushForExit();
 
   process.on("beforeExit", () => {
-    if (writers.size > 0 && flushing === undefined) void flush();
+    if (writers.size > 0 && !writers.exitFlushRunning) void flush();
   });
 
   // `process.exit()` skips beforeExit: the loss can at least be said.
@@ -43,7 +31,7 @@ export function installProcessExitHooks(writers: OpenWriters): void {
 
   function onSignal(signal: NodeJS.Signals): void {
     const alone = process.listenerCount(signal) === 1;
-    if (flushing !== undefined && alone) return reRaise(signal); // second signal: stop waiting
+    if (writers.exitFlushRunning && alone) return reRaise(signal); // second signal: stop waiting
     void flush().then(() => {
       if (alone) reRaise(signal);
     });

@@ -18,6 +18,28 @@ export class OpenWriters {
   private readonly writers = new Set<RemoteWriter>();
   /** The longest exit deadline any tracked writer asked for, ms. */
   exitTimeoutMs = 0;
+  private exiting: Promise<void> | undefined;
+
+  /**
+   * The exit hooks' flush, one at a time: every open writer gets `exitTimeoutMs`; what the
+   * deadline did not allow is given up — counted as failed, reported to `onError`, and said on the
+   * console, since the process is about to end.
+   */
+  flushForExit(): Promise<void> {
+    return (this.exiting ??= (async () => {
+      const { timedOut } = await this.flushAll(this.exitTimeoutMs);
+      if (!timedOut) return;
+      const lost = await this.closeAll(0);
+      if (lost > 0) console.warn(`promwire: ${lost} samples not delivered within ${this.exitTimeoutMs} ms of exit`);
+    })().finally(() => {
+      this.exiting = undefined;
+    }));
+  }
+
+  /** True while {@link flushForExit} runs (a second signal then stops waiting). */
+  get exitFlushRunning(): boolean {
+    return this.exiting !== undefined;
+  }
 
   /** Track `writer` until it is closed; exit hooks wait up to `exitTimeoutMs` for it. Returns the same writer. */
   track(writer: RemoteWriter, exitTimeoutMs = 5_000): RemoteWriter {
