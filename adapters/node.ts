@@ -10,12 +10,7 @@
  * const rw = remoteWrite();   // PROMWIRE_REMOTE_WRITE_URL, PROMWIRE_USERNAME, PROMWIRE_PASSWORD…
  * rw.collect(registry);       // delivered before the process exits
  */
-import { OpenWriters } from "../core/client/open-writers.ts";
-import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue, type RuntimeRemoteWriteOptions } from "../core/client/runtime-clients.ts";
-import type { PushgatewayEnvOptions } from "../core/client/env-config.ts";
-import type { FlushAllResult } from "../core/client/open-writers.ts";
-import type { PushgatewayClient } from "../core/client/pushgateway.ts";
-import type { RemoteWriter } from "../core/client/remote-write.ts";
+import { runtimeClients, type RuntimeClients, type RuntimeGlue } from "../core/client/runtime-clients.ts";
 import { installProcessExitHooks } from "./process-hooks.ts";
 import { initEmbeddedSnappy } from "./snappy-embedded.ts";
 import { unrefLoopRunner } from "./unref-clock.ts";
@@ -29,19 +24,13 @@ const glue: RuntimeGlue = {
   runLoop: unrefLoopRunner((timer) => timer.unref()),
   installExitHooks: installProcessExitHooks,
 };
-const open = /* @__PURE__ */ new OpenWriters();
+const clients = runtimeClients(glue);
 
 /** A remote-write writer; see `RuntimeClients.remoteWrite` (options from `process.env` when no `url` is given). */
-export function remoteWrite(options?: RuntimeRemoteWriteOptions): RemoteWriter {
-  return runtimeRemoteWrite(glue, open, options);
-}
+export const remoteWrite: RuntimeClients["remoteWrite"] = clients.remoteWrite;
 
 /** A Pushgateway client (`PROMWIRE_PUSHGATEWAY_URL`, `PROMWIRE_JOB` when no `url` is given). */
-export function pushgateway(options: PushgatewayEnvOptions): PushgatewayClient {
-  return runtimePushgateway(glue, options);
-}
+export const pushgateway: RuntimeClients["pushgateway"] = clients.pushgateway;
 
 /** Flush every open writer, waiting at most `timeoutMs` (default: their `exitTimeoutMs`). */
-export function flushAll(timeoutMs: number = open.exitTimeoutMs): Promise<FlushAllResult> {
-  return open.flushAll(timeoutMs);
-}
+export const flushAll: RuntimeClients["flushAll"] = clients.flushAll;
