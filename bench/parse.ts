@@ -34,7 +34,7 @@ export function benchFamilies(): MetricFamily[] {
   // Both pages have the Go runtime families: merge by name, told apart by a `job` label.
   const byName = new Map<string, MetricFamily & { samples: ExpositionSample[] }>();
   for (const file of CORPUS) {
-    const text = readFileSync(new URL(`../shared/corpus/${file}`, `file://${process.cwd()}/`), "utf8");
+    const text = readFileSync(new URL(`test/fixtures/corpus/${file}`, `file://${process.cwd()}/`), "utf8");
     const job = file.split("-")[0];
     for (const f of parseText(text)) {
       let family = byName.get(f.name);

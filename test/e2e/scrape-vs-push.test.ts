@@ -8,6 +8,7 @@ import "../support/snappy-node.ts";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { corpus } from "../support/fixtures.ts";
 import { familiesToSeries } from "../../core/exposition/to-series.ts";
 import { detectFormat, parseExposition } from "../../core/exposition/parse.ts";
 import { serializeOpenMetrics, serializeText } from "../../core/exposition/serialize.ts";
@@ -25,7 +26,6 @@ interface Page {
   contentType: string;
 }
 
-const corpus = (file: string): string => readFileSync(new URL(`../../../shared/corpus/${file}`, import.meta.url), "utf8");
 const fixture = (file: string): string => readFileSync(new URL(`../fixtures/exposition/${file}`, import.meta.url), "utf8");
 
 /** Series Prometheus adds to every scrape: not on the page, so never pushed. */

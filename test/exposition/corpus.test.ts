@@ -1,13 +1,10 @@
-// The real pages in ../shared/corpus: node_exporter 1.5 and Prometheus 2.42 `/metrics`.
-import { readFileSync } from "node:fs";
+// The real pages in test/fixtures/corpus: node_exporter 1.5 and Prometheus 2.42 `/metrics`.
 import { describe, expect, it } from "vitest";
 import { parseExposition } from "../../core/exposition/parse.ts";
 import { familiesToSeries } from "../../core/exposition/to-series.ts";
+import { corpus, CORPUS_PAGES } from "../support/fixtures.ts";
 
-const pages = ["node-exporter-1.5.prom", "prometheus-2.42.prom"].map((file) => ({
-  file,
-  text: readFileSync(new URL(`../../../shared/corpus/${file}`, import.meta.url), "utf8"),
-}));
+const pages = CORPUS_PAGES.map((file) => ({ file, text: corpus(file) }));
 
 describe.each(pages)("corpus page $file", ({ text }) => {
   const families = parseExposition(text, { contentType: "text/plain; version=0.0.4" });

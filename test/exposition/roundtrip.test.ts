@@ -149,7 +149,7 @@ describe("round trip: serialize → parse gives back the families", () => {
 });
 
 describe("fuzz: only ParseError, never another exception, never a hang", () => {
-  const corpusPage = readFileSync(new URL("../../../shared/corpus/prometheus-2.42.prom", import.meta.url), "utf8").slice(0, 4000);
+  const corpusPage = readFileSync(new URL("../fixtures/corpus/prometheus-2.42.prom", import.meta.url), "utf8").slice(0, 4000);
   const omPage = readFileSync(new URL("../fixtures/exposition/openmetrics-edge.om", import.meta.url), "utf8");
   const textPage = readFileSync(new URL("../fixtures/exposition/text-edge.prom", import.meta.url), "utf8");
 

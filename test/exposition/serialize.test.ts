@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { corpus } from "../support/fixtures.ts";
 import { formatGoG, formatOpenMetricsFloat, formatOpenMetricsTimestamp, formatTextFloat } from "../../core/exposition/format-float.ts";
 import { parseOpenMetrics, parseText } from "../../core/exposition/parse.ts";
 import { serializeExposition, serializeOpenMetrics, serializeText } from "../../core/exposition/serialize.ts";
 import type { MetricFamily } from "../../core/exposition/model.ts";
 
-const corpus = (file: string): string => readFileSync(new URL(`../../../shared/corpus/${file}`, import.meta.url), "utf8");
 
 describe("number formatting", () => {
   // Outputs of Go's strconv.FormatFloat(v, 'g', -1, 64), the layout client_golang writes.

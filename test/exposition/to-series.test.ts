@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { corpus } from "../support/fixtures.ts";
 import { parseOpenMetrics, parseText } from "../../core/exposition/parse.ts";
 import { familiesToSeries } from "../../core/exposition/to-series.ts";
 import type { MetricFamily } from "../../core/exposition/model.ts";
@@ -9,7 +10,6 @@ import { compareUtf8 } from "../../core/wire/label-rules.ts";
 import type { Series } from "../../core/wire/types.ts";
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/exposition/${name}`, import.meta.url), "utf8");
-const corpus = (file: string): string => readFileSync(new URL(`../../../shared/corpus/${file}`, import.meta.url), "utf8");
 const T = 1_700_000_000_000;
 
 const find = (series: Series[], name: string, ...labels: string[]): Series => {

@@ -1,6 +1,6 @@
 // A real Prometheus for tests: Debian's `prometheus` (2.42) on a free 127.0.0.1 port with a
 // temporary data directory, the remote-write receiver, native histograms and exemplar storage
-// (flags as in /work/shared/NOTES.md). The config file is JSON, which YAML accepts.
+// (flags: `prometheus --help`). The config file is JSON, which YAML accepts.
 import { freePort } from "./free-port.ts";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
