@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: type-check, then every runtime's test suite, then one closing line
-// `N passed, N failed` summed over all of them (CI reads that line; vitest's own summary is
-// not a format CI knows). A runtime that cannot run counts as a failure, never as a skip.
+// `N passed, N failed, N skipped` summed over all of them (CI reads that line; vitest's own
+// summary is not a format CI knows). Skipped tests are reported as skipped, not hidden among the
+// failures; on a complete machine there are none. A runtime that cannot run counts as a failure.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { startServersProcess } from "./test-servers-loader.mjs";
@@ -9,6 +10,7 @@ import { startServersProcess } from "./test-servers-loader.mjs";
 mkdirSync(".cache", { recursive: true });
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 const rows = [];
 
 function run(cmd, args, opts = {}) {
@@ -20,14 +22,14 @@ function run(cmd, args, opts = {}) {
 // 0. The build users get (dist/, the CLI): the CLI tests run it.
 {
   const ok = run("node", ["scripts/build.mjs"]);
-  rows.push(["build", ok ? 1 : 0, ok ? 0 : 1]);
+  rows.push(["build", ok ? 1 : 0, ok ? 0 : 1, 0]);
   ok ? passed++ : failed++;
 }
 
 // 1. Types: the library, the tests and the benchmarks.
 for (const project of ["tsconfig.json", "test/tsconfig.json"]) {
   const ok = run("npx", ["tsc", "-p", project]);
-  rows.push([`typecheck ${project}`, ok ? 1 : 0, ok ? 0 : 1]);
+  rows.push([`typecheck ${project}`, ok ? 1 : 0, ok ? 0 : 1, 0]);
   ok ? passed++ : failed++;
 }
 
@@ -42,7 +44,7 @@ try {
   console.log(`\ntest servers: receiver ${servers.receiverUrl}, pushgateway ${servers.pushgatewayUrl}`);
 } catch (e) {
   console.error(`\ntest servers did not start: ${e instanceof Error ? e.message : e}: counted as 1 failure`);
-  rows.push(["test servers", 0, 1]);
+  rows.push(["test servers", 0, 1, 0]);
   failed++;
 }
 
@@ -55,17 +57,19 @@ function vitestReport(name, args, env = {}) {
   });
   if (!existsSync(out)) {
     console.error(`\n${name}: no test report was written (the runner failed to start): counted as 1 failure`);
-    rows.push([name, 0, 1]);
+    rows.push([name, 0, 1, 0]);
     failed++;
     return;
   }
   const report = JSON.parse(readFileSync(out, "utf8"));
   const p = report.numPassedTests ?? 0;
-  const f = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0) + (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  const f = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+  const s = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   const extra = !ok && f === 0 ? 1 : 0; // runner failed without a failed test: still a failure
-  rows.push([name, p, f + extra]);
+  rows.push([name, p, f + extra, s]);
   passed += p;
   failed += f + extra;
+  skipped += s;
 }
 
 vitestReport("node", ["npx", "vitest", "run"]);
@@ -81,24 +85,26 @@ function runtimeReport(name, script, pattern) {
   const m = out.replace(ansi, "").match(pattern);
   if (!m) {
     console.error(`\n${name}: no summary line found (exit ${r.status}): counted as 1 failure`);
-    rows.push([name, 0, 1]);
+    rows.push([name, 0, 1, 0]);
     failed++;
     return;
   }
   const p = Number(m.groups.passed);
   const f = Number(m.groups.failed) + (r.status !== 0 && Number(m.groups.failed) === 0 ? 1 : 0);
+  const s = Number(m.groups.skipped ?? 0);
   if (p === 0) console.error(`\n${name}: ran no test: counted as 1 failure`);
-  rows.push([name, p, f + (p === 0 ? 1 : 0)]);
+  rows.push([name, p, f + (p === 0 ? 1 : 0), s]);
   passed += p;
   failed += f + (p === 0 ? 1 : 0);
+  skipped += s;
 }
-runtimeReport("deno", "test:deno", /(?:ok|FAILED) \| (?<passed>\d+) passed(?: \(\d+ steps\))? \| (?<failed>\d+) failed/);
-runtimeReport("bun", "test:bun", /(?<passed>\d+) pass\s+(?<failed>\d+) fail/);
-runtimeReport("workerd", "test:workers", /workerd: (?<passed>\d+) passed, (?<failed>\d+) failed/);
+runtimeReport("deno", "test:deno", /(?:ok|FAILED) \| (?<passed>\d+) passed(?: \(\d+ steps\))? \| (?<failed>\d+) failed(?: \| (?<skipped>\d+) ignored)?/);
+runtimeReport("bun", "test:bun", /(?<passed>\d+) pass\s+(?:(?<skipped>\d+) skip\s+)?(?:\d+ todo\s+)?(?<failed>\d+) fail/);
+runtimeReport("workerd", "test:workers", /workerd: (?<passed>\d+) passed, (?<failed>\d+) failed(?:, (?<skipped>\d+) skipped)?/);
 
 await servers?.stop();
 
-console.log("\nruntime/check                passed  failed");
-for (const [name, p, f] of rows) console.log(`${name.padEnd(28)} ${String(p).padStart(6)}  ${String(f).padStart(6)}`);
-console.log(`${passed} passed, ${failed} failed`);
+console.log("\nruntime/check                passed  failed skipped");
+for (const [name, p, f, s] of rows) console.log(`${name.padEnd(28)} ${String(p).padStart(6)}  ${String(f).padStart(6)}  ${String(s).padStart(6)}`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed === 0 ? 0 : 1);

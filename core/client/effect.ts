@@ -43,11 +43,15 @@ export interface RemoteWriterEffect {
   readonly protocol: Effect.Effect<ProtocolVersion>;
 }
 
+// Explicitly typed bases: JSR's fast type check cannot infer a class from a call expression.
+const RemoteWriteKey: Context.ServiceClass<RemoteWrite, "promwire/RemoteWrite", RemoteWriterEffect> = Context.Service<RemoteWrite, RemoteWriterEffect>()("promwire/RemoteWrite");
+const PushgatewayKey: Context.ServiceClass<Pushgateway, "promwire/Pushgateway", PushgatewayEffect> = Context.Service<Pushgateway, PushgatewayEffect>()("promwire/Pushgateway");
+
 /** Service key of the remote-write writer. */
-export class RemoteWrite extends Context.Service<RemoteWrite, RemoteWriterEffect>()("promwire/RemoteWrite") {}
+export class RemoteWrite extends RemoteWriteKey {}
 
 /** Service key of the Pushgateway client. */
-export class Pushgateway extends Context.Service<Pushgateway, PushgatewayEffect>()("promwire/Pushgateway") {}
+export class Pushgateway extends PushgatewayKey {}
 
 /** Run a throwing call: promwire's typed errors fail, anything else is a defect. */
 function attemptSync<A>(f: () => A): Effect.Effect<A, PromwireError> {

@@ -184,9 +184,9 @@ export function makeSpansAndDeltas(buckets: ReadonlyMap<number, number>): { span
 export class NativeBuckets {
   schema: number;
   zeroThreshold: number;
-  zeroCount = 0;
-  readonly positive = new Map<number, number>();
-  readonly negative = new Map<number, number>();
+  zeroCount: number = 0;
+  readonly positive: Map<number, number> = new Map();
+  readonly negative: Map<number, number> = new Map();
 
   constructor(
     /** The configured schema, restored by {@link reset}. */

@@ -1,5 +1,5 @@
-// The package as a user gets it: `npm pack`, install the tarball into a fresh project (offline,
-// from npm's cache), then import `promwire` and `promwire/node` there — ESM on Node, types with
+// The package as a user gets it: `npm pack`, install the tarball into a fresh project (the
+// npm cache may be empty: CI runs with an empty one), then import `promwire` and `promwire/node` there — ESM on Node, types with
 // `tsc`, and the same program under Deno (bare and `npm:` specifiers, `--allow-net --allow-env`
 // only) and Bun — each doing a real remote write to the local receiver. The installed `promwire`
 // binary runs too.
@@ -50,8 +50,8 @@ beforeAll(async () => {
   project = join(dir, "consumer");
   mkdirSync(project);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", type: "module", private: true }));
-  const install = spawnSync("npm", ["install", tarball, "--offline", "--no-audit", "--no-fund"], { cwd: project, encoding: "utf8" });
-  if (install.status !== 0) throw new Error(`npm install of the tarball failed (offline, from the npm cache):\n${install.stderr}`);
+  const install = spawnSync("npm", ["install", tarball, "--prefer-offline", "--no-audit", "--no-fund"], { cwd: project, encoding: "utf8" });
+  if (install.status !== 0) throw new Error(`npm install of the tarball failed:\n${install.stderr}`);
   writeFileSync(join(project, "main.ts"), PROGRAM);
   // The same program without types, for Node.
   writeFileSync(

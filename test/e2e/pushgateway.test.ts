@@ -100,7 +100,7 @@ describe("CLI → Pushgateway 1.5.1", () => {
     expect(sortedEntries(await exposed(["a", "b"]))).toEqual([['b{instance="h1",job="nightly"}', 30]]);
     const del = await runCli(cli, ["delete", pg.url, ...args]);
     expect(del.code).toBe(0);
-    expect(await pg.metrics()).toEqual([]);
+    expect(await pg.metricsWhenEmpty()).toEqual([]);
     log("CLI add/push/delete: after add a=1,b=20; after push b=30 only; after delete 0 groups");
   });
 
@@ -152,7 +152,7 @@ describe("library → Pushgateway 1.5.1", () => {
       expect(after.get('lib_backup_rows_total{db="customers",instance="host/1",job="lib_backup",table="orders"}')).toBe(7);
       expect(after.get('lib_backup_seconds_sum{db="customers",instance="host/1",job="lib_backup"}')).toBe(3.5);
       await client.delete();
-      expect(await pg.metrics()).toEqual([]);
+      expect(await pg.metricsWhenEmpty()).toEqual([]);
       log(`library ${format}: push → ${got.size} samples identical; add → orders=7 alongside; delete → 0 groups`);
     }
   });

@@ -1,7 +1,7 @@
 // Transport behaviour every runtime must show, through the runtime's own adapter and fetch: a
 // remote write to the local receiver (v1 and v2, checked by what the receiver decoded), a push to
 // a real Pushgateway (read back from its /api/v1/metrics), configuration from the environment.
-import { assert, assertEqual, assertRejects, type SharedCase, type SharedContext } from "./harness.ts";
+import { assert, assertEqual, assertRejects, eventually, type SharedCase, type SharedContext } from "./harness.ts";
 
 function need(url: string | undefined, variable: string): string {
   // Never a skip: a runner that did not start the servers fails here.
@@ -131,7 +131,7 @@ export const clientCases: SharedCase[] = [
         assert(after.rows_copied_total !== undefined, "add kept the other metric");
         assertEqual((after.job_last_success_timestamp_seconds as { metrics: { value: string }[] }).metrics[0].value, "5", "add replaced the gauge");
         await pg.delete();
-        assertEqual((await groups()).length, 0, "group deleted");
+        assertEqual((await eventually(groups, (g) => g.length === 0)).length, 0, "group deleted");
       }
       // Validation happens before any request.
       await assertRejects(() => promwire.pushgateway({ url: base, job: "" }).push(new promwire.Registry()), "ValidationError", /job/);

@@ -82,4 +82,18 @@ export async function assertRejects(fn: () => unknown, tag: string, pattern?: Re
   throw new AssertionError(`expected a ${tag}, nothing was thrown`);
 }
 
+/**
+ * Read until `ok` holds, bounded: for servers that acknowledge before they apply (Pushgateway
+ * 1.5.1 answers DELETE with 202 and removes the group a moment later). Returns the last value
+ * read; the caller's assertion then shows it.
+ */
+export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() >= end) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");

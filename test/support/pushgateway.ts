@@ -2,6 +2,7 @@
 // the admin API so tests can wipe it between cases.
 import { freePort } from "./free-port.ts";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { eventually } from "../shared/harness.ts";
 
 export interface Pushgateway {
   readonly url: string;
@@ -9,6 +10,14 @@ export interface Pushgateway {
   wipe(): Promise<void>;
   /** `GET /api/v1/metrics` → its `data` array. */
   metrics(): Promise<PushgatewayGroup[]>;
+  /**
+   * `metrics()` once `until` holds for it. Pushgateway 1.5.1 answers DELETE (and wipe) with 202
+   * and applies it a moment later, so a read right after may still show the group: poll, bounded
+   * (default 5 s), and return the last read either way so the caller's assertion shows it.
+   */
+  metricsWhen(until: (groups: PushgatewayGroup[]) => boolean, timeoutMs?: number): Promise<PushgatewayGroup[]>;
+  /** `metrics()` once every group is gone (after a DELETE or a wipe). */
+  metricsWhenEmpty(): Promise<PushgatewayGroup[]>;
   stop(): Promise<void>;
 }
 
@@ -45,17 +54,24 @@ export async function startPushgateway(): Promise<Pushgateway> {
       try {
         const res = await fetch(`${url}/-/ready`);
         if (res.ok) {
+          const metrics = async (): Promise<PushgatewayGroup[]> => {
+            const r = await fetch(`${url}/api/v1/metrics`);
+            if (!r.ok) throw new Error(`/api/v1/metrics: HTTP ${r.status}: ${await r.text()}`);
+            return ((await r.json()) as { data: PushgatewayGroup[] }).data;
+          };
+          const metricsWhen = (until: (groups: PushgatewayGroup[]) => boolean, timeoutMs?: number): Promise<PushgatewayGroup[]> => eventually(metrics, until, timeoutMs);
+          const metricsWhenEmpty = (): Promise<PushgatewayGroup[]> => metricsWhen((g) => g.length === 0);
           return {
             url,
             async wipe() {
               const r = await fetch(`${url}/api/v1/admin/wipe`, { method: "PUT" });
               if (r.status !== 202 && r.status !== 200) throw new Error(`wipe: HTTP ${r.status}`);
+              const left = await metricsWhenEmpty();
+              if (left.length > 0) throw new Error(`wipe: ${left.length} groups still there after 5 s`);
             },
-            async metrics() {
-              const r = await fetch(`${url}/api/v1/metrics`);
-              if (!r.ok) throw new Error(`/api/v1/metrics: HTTP ${r.status}: ${await r.text()}`);
-              return ((await r.json()) as { data: PushgatewayGroup[] }).data;
-            },
+            metrics,
+            metricsWhen,
+            metricsWhenEmpty,
             stop: () =>
               new Promise<void>((resolve) => {
                 if (child.exitCode !== null) return resolve();
