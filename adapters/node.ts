@@ -1,5 +1,5 @@
 /**
- * promwire for Node.js: snappy's WASM instantiated at import (embedded, no file access), the
+ * promwire for Node.js: snappy's WASM embedded (compiled on first use, no file access), the
  * global `fetch`, configuration from `process.env` when no URL is given, and open writers flushed
  * on `beforeExit` and on SIGTERM/SIGINT (within `exitTimeoutMs`, then the signal takes effect).
  *
@@ -10,27 +10,29 @@
  * const rw = remoteWrite();   // PROMWIRE_REMOTE_WRITE_URL, PROMWIRE_USERNAME, PROMWIRE_PASSWORD…
  * rw.collect(registry);       // delivered before the process exits
  */
-import { runtimeClients, type RuntimeClients, type RuntimeGlue } from "../core/client/runtime-clients.ts";
+import type { RuntimeClientApi } from "../core/runtime/api.ts";
+import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
+import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { installProcessExitHooks } from "./process-hooks.ts";
-import { initEmbeddedSnappy } from "./snappy-embedded.ts";
-import { unrefLoopRunner } from "./unref-clock.ts";
+import { useEmbeddedSnappy } from "./snappy-embedded.ts";
+import { unrefLoopRunner } from "./unref-loop-runner.ts";
 
-initEmbeddedSnappy();
+useEmbeddedSnappy();
 
-export * from "../core/index.ts";
+export * from "../core/runtime/entry.ts";
 
 const glue: RuntimeGlue = {
   getEnv: (name) => process.env[name],
   runLoop: unrefLoopRunner((timer) => timer.unref()),
   installExitHooks: installProcessExitHooks,
 };
-const clients = runtimeClients(glue);
+const open = /* @__PURE__ */ new OpenWriters();
 
-/** A remote-write writer; see `RuntimeClients.remoteWrite` (options from `process.env` when no `url` is given). */
-export const remoteWrite: RuntimeClients["remoteWrite"] = clients.remoteWrite;
+/** A remote-write writer (options from `process.env` when no `url` is given). */
+export const remoteWrite: RuntimeClientApi["remoteWrite"] = (options) => runtimeRemoteWrite(glue, open, options);
 
 /** A Pushgateway client (`PROMWIRE_PUSHGATEWAY_URL`, `PROMWIRE_JOB` when no `url` is given). */
-export const pushgateway: RuntimeClients["pushgateway"] = clients.pushgateway;
+export const pushgateway: RuntimeClientApi["pushgateway"] = (options) => runtimePushgateway(glue, options);
 
 /** Flush every open writer, waiting at most `timeoutMs` (default: their `exitTimeoutMs`). */
-export const flushAll: RuntimeClients["flushAll"] = clients.flushAll;
+export const flushAll: RuntimeClientApi["flushAll"] = (timeoutMs = open.exitTimeoutMs) => open.flushAll(timeoutMs);

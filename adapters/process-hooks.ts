@@ -7,7 +7,7 @@
  * A second signal during the flush is passed on at once. `process.exit()` cannot wait: what is
  * still queued then is reported on stderr.
  */
-import type { OpenWriters } from "../core/client/open-writers.ts";
+import type { OpenWriters } from "../core/runtime/open-writers.ts";
 
 const SIGNALS = ["SIGTERM", "SIGINT"] as const;
 

@@ -1,9 +1,9 @@
 /**
- * Snappy's WASM embedded in the JavaScript (≈42 KB of base64): Node, Deno and Bun instantiate it
- * from bytes at import time, with no file access and no extra permission. Workers cannot compile
- * WASM from bytes, so the Workers adapter imports `snappy.wasm` as a module instead.
+ * Snappy's WASM embedded in the JavaScript (≈42 KB of base64): Node, Deno and Bun compile it from
+ * these bytes on the first compress, with no file access and no extra permission. Workers cannot
+ * compile WASM from bytes, so the Workers adapter imports `snappy.wasm` as a module instead.
  */
-import { initSnappy } from "../core/wire/snappy.ts";
+import { initSnappy, setSnappySource } from "../core/wire/snappy.ts";
 import { SNAPPY_WASM_BASE64 } from "./snappy-wasm-base64.ts";
 
 function base64ToBytes(b64: string): Uint8Array {
@@ -13,7 +13,12 @@ function base64ToBytes(b64: string): Uint8Array {
   return out;
 }
 
-/** Initialise snappy from the embedded WASM (idempotent). */
+/** Register the embedded WASM as snappy's source; it is decoded and compiled on first use. */
+export function useEmbeddedSnappy(): void {
+  setSnappySource(() => base64ToBytes(SNAPPY_WASM_BASE64));
+}
+
+/** Compile the embedded WASM now (idempotent): for tools that want the cost paid up front. */
 export function initEmbeddedSnappy(): void {
   initSnappy(base64ToBytes(SNAPPY_WASM_BASE64));
 }

@@ -1,20 +1,9 @@
 /**
  * promwire for Cloudflare Workers: Workers forbid compiling WASM from bytes at run time, so the
- * snappy module is imported as a precompiled `WebAssembly.Module` (wrangler and workerd bundle
- * `.wasm` imports as `CompiledWasm`). A Worker has no process to hook: {@link withMetrics} keeps
- * the metrics for the whole isolate (counters cumulative across requests) and hands each flush to
- * `ctx.waitUntil`, so the response never waits for it. Configuration comes from the Worker's `env` (vars and secrets).
- *
- * wrangler.toml:
- * ```toml
- * name = "my-worker"
- * main = "src/index.ts"
- * compatibility_date = "2025-01-01"
- * [vars]
- * PROMWIRE_REMOTE_WRITE_URL = "https://prometheus.example/api/v1/write"
- * # secrets: `wrangler secret put PROMWIRE_PASSWORD` (and PROMWIRE_USERNAME, or PROMWIRE_BEARER_TOKEN)
- * ```
- * wrangler bundles `promwire/workers` and its `snappy.wasm` (a `CompiledWasm` module) by itself.
+ * snappy module is imported as a precompiled `WebAssembly.Module` (wrangler bundles `.wasm`
+ * imports as `CompiledWasm` by itself). A Worker has no process to hook and no global
+ * environment: {@link withMetrics} reads `env`, keeps the metrics for the whole isolate and hands
+ * each flush to `ctx.waitUntil` (see README, "Cloudflare Workers").
  *
  * @example
  * import { Counter, withMetrics } from "promwire/workers";
@@ -27,233 +16,37 @@
  * );
  */
 import snappyModule from "./snappy.wasm";
-import { remoteWriteOptionsFromEnv } from "../core/client/env-config.ts";
-import type { RemoteWriter } from "../core/client/remote-write.ts";
-import type { RemoteWriteOptions, WriterStats } from "../core/client/remote-write-options.ts";
-import { OpenWriters, type FlushAllResult } from "../core/client/open-writers.ts";
-import type { PushgatewayEnvOptions } from "../core/client/env-config.ts";
-import type { PushgatewayClient } from "../core/client/pushgateway.ts";
-import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue, type RuntimeRemoteWriteOptions } from "../core/client/runtime-clients.ts";
-import { Registry } from "../core/metrics/registry.ts";
-import { isolateMetrics, type IsolateMetrics } from "../core/edge/isolate.ts";
-import { initSnappy } from "../core/wire/snappy.ts";
+import { makeWithMetrics, type WithMetrics } from "../core/edge/with-metrics.ts";
+import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
+import { OpenWriters } from "../core/runtime/open-writers.ts";
+import type { RuntimeClientApi } from "../core/runtime/api.ts";
+import { setSnappySource } from "../core/wire/snappy.ts";
 
-initSnappy(snappyModule);
+setSnappySource(() => snappyModule);
 
-export * from "../core/index.ts";
+export * from "../core/runtime/entry.ts";
+export type {
+  MetricsExportedHandler,
+  MetricsFetchHandler,
+  MetricsScheduledHandler,
+  RequestMetrics,
+  WaitUntilContext,
+  WithMetrics,
+  WithMetricsOptions,
+} from "../core/edge/with-metrics.ts";
 
-/**
- * `remoteWrite`, `pushgateway` and `flushAll` as on the other runtimes. A Worker has no global
- * environment: pass `url` (or use {@link withMetrics}, which reads `env`); `flushOnExit` does
- * nothing here — hand `rw.close()` to `ctx.waitUntil`.
- */
-export function remoteWrite(options?: RuntimeRemoteWriteOptions): RemoteWriter {
-  return runtimeRemoteWrite(glue, open, options);
-}
-
-/** A Pushgateway client; pass `url` (a Worker has no global environment). */
-export function pushgateway(options: PushgatewayEnvOptions): PushgatewayClient {
-  return runtimePushgateway(glue, options);
-}
-
-/** Flush every writer made by {@link remoteWrite} and not yet closed. */
-export function flushAll(timeoutMs: number = open.exitTimeoutMs): Promise<FlushAllResult> {
-  return open.flushAll(timeoutMs);
-}
-
+// No global environment: `url` (and credentials) come from code, or from `env` via withMetrics.
 const glue: RuntimeGlue = { getEnv: () => undefined };
 const open = /* @__PURE__ */ new OpenWriters();
 
-/** The part of a Worker's `ExecutionContext` promwire uses. */
-export interface WaitUntilContext {
-  waitUntil(promise: Promise<unknown>): void;
-}
+/** A remote-write writer; pass `url` (`flushOnExit` does nothing here: hand `rw.close()` to `ctx.waitUntil`). */
+export const remoteWrite: RuntimeClientApi["remoteWrite"] = (options) => runtimeRemoteWrite(glue, open, options);
 
-/** What a request handler gets from {@link withMetrics}. */
-export interface RequestMetrics<M> {
-  /** The isolate's registry (default), or one for this request only with `scope: "request"`. */
-  readonly registry: Registry;
-  /** What `options.metrics` defined on that registry. */
-  readonly metrics: M;
-  /** This request's own writer: `write`/`writeText` add more; it is closed after the response, in `ctx.waitUntil`. */
-  readonly writer: RemoteWriter;
-}
+/** A Pushgateway client; pass `url`. */
+export const pushgateway: RuntimeClientApi["pushgateway"] = (options) => runtimePushgateway(glue, options);
 
-/** A fetch handler that also receives its metrics. */
-export type MetricsFetchHandler<Env, M> = (
-  request: Request,
-  env: Env,
-  ctx: WaitUntilContext,
-  metrics: RequestMetrics<M>,
-) => Response | Promise<Response>;
+/** Flush every writer made by {@link remoteWrite} and not yet closed. */
+export const flushAll: RuntimeClientApi["flushAll"] = (timeoutMs = open.exitTimeoutMs) => open.flushAll(timeoutMs);
 
-/** A cron-triggered handler that also receives its metrics. */
-export type MetricsScheduledHandler<Env, M> = (controller: unknown, env: Env, ctx: WaitUntilContext, metrics: RequestMetrics<M>) => void | Promise<void>;
-
-/** Options of {@link withMetrics}. */
-export interface WithMetricsOptions<Env, M> {
-  /**
-   * `"isolate"` (default): one registry for the whole isolate, `metrics` defined once; counters
-   * stay cumulative across requests and a flush (at most one per `flushIntervalMs`, never two at
-   * once) runs in `ctx.waitUntil`. Series carry an `isolate` label (many isolates run at once);
-   * aggregate with `sum without (isolate) (…)`. `"request"`: a fresh registry per request, pushed
-   * after each response — only for values that belong to one invocation (a counter made per
-   * request restarts at 1 every time, and `rate()` of it is 0).
-   */
-  readonly scope?: "isolate" | "request";
-  /**
-   * Isolate scope: least time between two flushes, ms (0: after every request unless one is
-   * running). Default: `PROMWIRE_FLUSH_INTERVAL_MS` from `env`, else 10,000.
-   */
-  readonly flushIntervalMs?: number;
-  /** Define the metrics on a registry: once per isolate, or once per request with `scope: "request"`. */
-  readonly metrics?: (registry: Registry) => M;
-  /**
-   * Remote-write options, or a function of `env` returning them. Without a `url`, it and the
-   * credentials come from `env`: `PROMWIRE_REMOTE_WRITE_URL`, `PROMWIRE_USERNAME` /
-   * `PROMWIRE_PASSWORD` or `PROMWIRE_BEARER_TOKEN`, `PROMWIRE_PROTOCOL`, `PROMWIRE_EXTERNAL_LABELS`.
-   */
-  readonly remoteWrite?: Partial<RemoteWriteOptions> | ((env: Env) => Partial<RemoteWriteOptions>);
-  /** Longest time the background push may take, ms (Workers allow 30 s of `waitUntil`). Default 10,000. */
-  readonly pushTimeoutMs?: number;
-}
-
-/** The handler object a Worker module exports. */
-export interface MetricsExportedHandler<Env> {
-  fetch?: (request: Request, env: Env, ctx: WaitUntilContext) => Promise<Response>;
-  scheduled?: (controller: unknown, env: Env, ctx: WaitUntilContext) => Promise<void>;
-}
-
-const NO_STATS: WriterStats = { sent: 0, retried: 0, failed: 0, dropped: 0, pending: 0, requests: 0, retries: 0, abandoned: 0 };
-
-/** A writer that accepts everything and sends nothing (the configuration was unusable). */
-function discardingWriter(): RemoteWriter {
-  return {
-    collect() {},
-    write() {},
-    writeText() {},
-    flush: async () => NO_STATS,
-    close: async () => NO_STATS,
-    stats: () => NO_STATS,
-    metrics: { collect: () => [] },
-    protocol: "v1",
-    closed: false,
-  };
-}
-
-/** `PROMWIRE_FLUSH_INTERVAL_MS` from the Worker's vars, when set to a number. */
-function intervalFromEnv(env: unknown): number | undefined {
-  const v = bindingReader(env)("PROMWIRE_FLUSH_INTERVAL_MS");
-  const n = v === undefined ? NaN : Number(v);
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
-}
-
-function bindingReader(env: unknown): (name: string) => string | undefined {
-  return (name) => {
-    const v = (env as Record<string, unknown> | undefined)?.[name];
-    return typeof v === "string" ? v : undefined;
-  };
-}
-
-/**
- * Wrap a Worker's handler: each invocation gets a registry and a writer; once the handler has
- * returned (or thrown), the registry is collected and the writer closed inside `ctx.waitUntil`,
- * so the push never delays the response.
- *
- * @example
- * export default withMetrics({ fetch: (req, env, ctx, m) => new Response("ok") }, { metrics: defineMetrics });
- */
-export function withMetrics<Env, M = undefined>(
-  handler: MetricsFetchHandler<Env, M> | { fetch?: MetricsFetchHandler<Env, M>; scheduled?: MetricsScheduledHandler<Env, M> },
-  options: WithMetricsOptions<Env, M> = {},
-): MetricsExportedHandler<Env> {
-  const h = typeof handler === "function" ? { fetch: handler } : handler;
-  const timeoutMs = options.pushTimeoutMs ?? 10_000;
-  const perRequest = options.scope === "request";
-  let iso: IsolateMetrics | undefined;
-  let isoMetrics: M | undefined;
-  let defined = false;
-  const writerOptions = (env: Env): Partial<RemoteWriteOptions> => {
-    const given = typeof options.remoteWrite === "function" ? options.remoteWrite(env) : (options.remoteWrite ?? {});
-    return remoteWriteOptionsFromEnv(bindingReader(env), given);
-  };
-  const misconfigured = (e: unknown): void => {
-    // Broken metrics configuration must not break the Worker's responses: say it, push nothing.
-    console.error(`promwire: metrics not pushed: ${e instanceof Error ? e.message : String(e)}`);
-  };
-
-  const begin = (env: Env): RequestMetrics<M> => {
-    if (!perRequest) {
-      // Module state lives as long as the isolate: define the metrics once.
-      iso ??= isolateMetrics({ name: "withMetrics" });
-      if (!defined) {
-        defined = true;
-        isoMetrics = options.metrics?.(iso.registry);
-      }
-    }
-    const registry = perRequest ? new Registry() : (iso as IsolateMetrics).registry;
-    const metrics = (perRequest ? options.metrics?.(registry) : isoMetrics) as M;
-    let writer: RemoteWriter;
-    try {
-      // A writer per invocation: Workers forbid I/O objects shared across requests.
-      writer = remoteWrite({ ...writerOptions(env), flushOnExit: false });
-    } catch (e) {
-      misconfigured(e);
-      writer = discardingWriter();
-    }
-    return { registry, metrics, writer };
-  };
-  const end = (ctx: WaitUntilContext, m: RequestMetrics<M>, env: Env): void => {
-    if (!perRequest) {
-      // The request's own writer carries only what the handler wrote to it directly.
-      ctx.waitUntil(m.writer.close({ timeoutMs }));
-      const done = (iso as IsolateMetrics).flush({
-        intervalMs: options.flushIntervalMs ?? intervalFromEnv(env) ?? 10_000,
-        deadlineMs: Math.min(timeoutMs, 25_000),
-        writer: (defaults) => {
-          try {
-            return remoteWrite({ ...defaults, ...writerOptions(env), flushOnExit: false });
-          } catch (e) {
-            misconfigured(e);
-            return discardingWriter();
-          }
-        },
-      });
-      if (done !== undefined) ctx.waitUntil(done);
-      return;
-    }
-    ctx.waitUntil(
-      (async () => {
-        try {
-          m.writer.collect(m.registry);
-        } finally {
-          await m.writer.close({ timeoutMs });
-        }
-      })(),
-    );
-  };
-
-  const out: MetricsExportedHandler<Env> = {};
-  const { fetch: onFetch, scheduled: onScheduled } = h;
-  if (onFetch !== undefined) {
-    out.fetch = async (request, env, ctx) => {
-      const m = begin(env);
-      try {
-        return await onFetch(request, env, ctx, m);
-      } finally {
-        end(ctx, m, env);
-      }
-    };
-  }
-  if (onScheduled !== undefined) {
-    out.scheduled = async (controller, env, ctx) => {
-      const m = begin(env);
-      try {
-        await onScheduled(controller, env, ctx, m);
-      } finally {
-        end(ctx, m, env);
-      }
-    };
-  }
-  return out;
-}
+/** Wrap a Worker's handler so that its metrics are pushed after each response, in `ctx.waitUntil`. */
+export const withMetrics: WithMetrics = /* @__PURE__ */ makeWithMetrics(remoteWrite);

@@ -3,8 +3,8 @@
  * variables), extra headers, timeout and retries. Secrets only ever become request headers: no
  * message printed by the CLI contains them, and URLs are shown without credentials or query.
  */
-import type { Auth } from "../core/client/auth.ts";
-import { redactUrl } from "../core/client/auth.ts";
+import type { Auth } from "../core/client/http/auth.ts";
+import { redactUrl } from "../core/client/http/auth.ts";
 import { HttpError, PromwireError, RejectedError } from "../core/errors.ts";
 import { flag, flagList, UsageError, type ParsedArgs } from "./args.ts";
 

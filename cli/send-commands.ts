@@ -3,11 +3,10 @@
  * (Pushgateway PUT/POST/DELETE). Each resolves only when the receiver accepted everything, and
  * throws a {@link CommandError} with one line otherwise.
  */
-import { pushgateway } from "../core/client/pushgateway.ts";
-import { remoteWrite } from "../core/client/remote-write.ts";
-import { isRetryable, retryDelayMs, retryPolicy } from "../core/client/retry.ts";
+import { pushgateway } from "../core/client/pushgateway/client.ts";
+import { remoteWrite } from "../core/client/remote-write/writer.ts";
 import type { PromwireError } from "../core/errors.ts";
-import { HttpError, NetworkError, RejectedError, TimeoutError } from "../core/errors.ts";
+import { RejectedError } from "../core/errors.ts";
 import type { MetricFamily } from "../core/exposition/model.ts";
 import { parseExposition } from "../core/exposition/parse.ts";
 import { checkFlags, flag, flagList, keyValues, UsageError, type ParsedArgs } from "./args.ts";
@@ -94,27 +93,8 @@ export async function writeCommand(args: ParsedArgs, out: Output = stderrOutput(
   }
 }
 
-/** Sleep that does not keep the process alive longer than needed. */
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Run one Pushgateway call with the CLI's retry policy (the client itself makes one attempt).
- * @example await withRetries(() => pg.push(page), 3)
- */
-export async function withRetries(call: () => Promise<void>, maxAttempts: number, onRetry?: (attempt: number, err: unknown) => void): Promise<void> {
-  const policy = retryPolicy({ maxAttempts, minBackoffMs: 200, maxBackoffMs: 5_000 });
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await call();
-      return;
-    } catch (err) {
-      const retryable = (err instanceof HttpError || err instanceof NetworkError || err instanceof TimeoutError) && isRetryable(err, policy);
-      if (!retryable || attempt >= maxAttempts) throw err;
-      onRetry?.(attempt, err);
-      await sleep(Math.min(retryDelayMs(policy, attempt, err, Math.random), 30_000));
-    }
-  }
-}
+/** First backoff ceiling of a Pushgateway retry, ms: a person is waiting at the terminal. */
+const PUSH_MIN_BACKOFF_MS = 200;
 
 /** `promwire push|add|delete <url> --job J [--grouping k=v]… [file|-]`. */
 export async function pushgatewayCommand(method: "push" | "add" | "delete", args: ParsedArgs, out: Output = stderrOutput(false)): Promise<void> {
@@ -138,21 +118,23 @@ export async function pushgatewayCommand(method: "push" | "add" | "delete", args
     headers: conn.headers,
     timeoutMs: conn.timeoutMs,
     format: bodyFormat,
+    retry: { maxAttempts: conn.maxAttempts, minBackoffMs: PUSH_MIN_BACKOFF_MS },
+    onRetry: ({ attempt, error, delayMs }) =>
+      out.info(`promwire ${method}: attempt ${attempt} failed (${describeFailure(error)}), retrying in ${(delayMs / 1000).toFixed(1)} s`),
     log: (m) => out.info(m),
   });
   const group = `{${Object.entries({ job, ...grouping })
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(",")}}`;
-  const retry = (attempt: number, err: unknown): void => out.info(`promwire ${method}: attempt ${attempt} failed (${describeFailure(err)}), retrying`);
   try {
     if (method === "delete") {
-      await withRetries(() => pg.delete(), conn.maxAttempts, retry);
+      await pg.delete();
       if (flag(args, "quiet") !== "true") out.info(`deleted group ${group} at ${shown}`);
       return;
     }
     const families: MetricFamily[] = parseExposition(await readTextInput(file), { format: formatOf(args) });
     const source = { collect: () => families };
-    await withRetries(() => (method === "push" ? pg.push(source) : pg.add(source)), conn.maxAttempts, retry);
+    await (method === "push" ? pg.push(source) : pg.add(source));
     if (flag(args, "quiet") !== "true") {
       const samples = families.reduce((n, f) => n + f.samples.length + (f.nativeHistograms?.length ?? 0), 0);
       out.info(`${method === "push" ? "pushed (PUT, group replaced)" : "added (POST)"} ${families.length} families, ${samples} samples to group ${group} at ${shown}`);

@@ -4,9 +4,24 @@
  * Messages never contain credentials: callers pass only names, labels and positions.
  */
 
-/** Base class: a tagged Error whose `name` equals its tag. */
+/** Marks promwire's errors, whichever copy of promwire made them. */
+const BRAND: unique symbol = Symbol.for("promwire.error") as never;
+
+/**
+ * Base class: a tagged Error whose `name` equals its tag. `instanceof` also recognises errors
+ * made by another copy of promwire in the same program (the `promwire/effect` bundle carries its
+ * own): by brand for `PromwireError`, by brand and `_tag` for each error class.
+ */
 export abstract class PromwireError extends Error {
   abstract readonly _tag: string;
+  /** The `_tag` of this class's instances (each concrete error class sets it). */
+  static readonly tag: string = "PromwireError";
+  readonly [BRAND] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== "object" || value === null || (value as Record<symbol, unknown>)[BRAND] !== true) return false;
+    return this === PromwireError || (value as { _tag?: unknown })._tag === this.tag;
+  }
 }
 
 /** Why a series was refused by the encoder. */
@@ -30,6 +45,7 @@ export type EncodeRule =
  * receiver never sees, and never has to reject, a malformed request.
  */
 export class EncodeError extends PromwireError {
+  static override readonly tag = "EncodeError";
   readonly _tag = "EncodeError" as const;
   override readonly name = "EncodeError";
   constructor(
@@ -46,6 +62,7 @@ export class EncodeError extends PromwireError {
 
 /** Bytes that are not a valid (compressed) remote-write or protobuf payload. */
 export class DecodeError extends PromwireError {
+  static override readonly tag = "DecodeError";
   readonly _tag = "DecodeError" as const;
   override readonly name = "DecodeError";
   constructor(
@@ -61,6 +78,7 @@ export class DecodeError extends PromwireError {
 
 /** A receiver answered with a non-success status. */
 export class HttpError extends PromwireError {
+  static override readonly tag = "HttpError";
   readonly _tag = "HttpError" as const;
   override readonly name = "HttpError";
   constructor(
@@ -79,6 +97,7 @@ export class HttpError extends PromwireError {
 
 /** The request never got a response: connection refused or reset, DNS failure, TLS error… */
 export class NetworkError extends PromwireError {
+  static override readonly tag = "NetworkError";
   readonly _tag = "NetworkError" as const;
   override readonly name = "NetworkError";
   constructor(
@@ -91,6 +110,7 @@ export class NetworkError extends PromwireError {
 
 /** One attempt took longer than its timeout and was aborted. */
 export class TimeoutError extends PromwireError {
+  static override readonly tag = "TimeoutError";
   readonly _tag = "TimeoutError" as const;
   override readonly name = "TimeoutError";
   constructor(
@@ -103,6 +123,7 @@ export class TimeoutError extends PromwireError {
 
 /** A redirect that promwire refused to follow (another host while credentials are set, or too many hops). */
 export class RedirectError extends PromwireError {
+  static override readonly tag = "RedirectError";
   readonly _tag = "RedirectError" as const;
   override readonly name = "RedirectError";
   constructor(
@@ -122,6 +143,7 @@ export type RejectReason = "status" | "retry-budget" | "partial-write" | "encode
  * ran out, the receiver reported a partial write, or they could not be encoded.
  */
 export class RejectedError extends PromwireError {
+  static override readonly tag = "RejectedError";
   readonly _tag = "RejectedError" as const;
   override readonly name = "RejectedError";
   constructor(
@@ -149,6 +171,7 @@ export type ValidationRule =
 
 /** An option or a pushed metric breaks a rule; raised before any request is made. */
 export class ValidationError extends PromwireError {
+  static override readonly tag = "ValidationError";
   readonly _tag = "ValidationError" as const;
   override readonly name = "ValidationError";
   constructor(
@@ -161,6 +184,7 @@ export class ValidationError extends PromwireError {
 
 /** Data was handed to a writer after `close()`. */
 export class ClosedError extends PromwireError {
+  static override readonly tag = "ClosedError";
   readonly _tag = "ClosedError" as const;
   override readonly name = "ClosedError";
   constructor(message = "the remote-write writer is closed") {
@@ -182,6 +206,7 @@ export type MetricRule =
 
 /** A metric was defined, registered or updated against the rules; thrown before anything changes. */
 export class MetricError extends PromwireError {
+  static override readonly tag = "MetricError";
   readonly _tag = "MetricError" as const;
   override readonly name = "MetricError";
   constructor(
@@ -206,6 +231,7 @@ export type LabelRule =
 
 /** A label set does not fit a metric: names the metric and the label at fault. */
 export class LabelError extends PromwireError {
+  static override readonly tag = "LabelError";
   readonly _tag = "LabelError" as const;
   override readonly name = "LabelError";
   constructor(
@@ -226,6 +252,7 @@ export class LabelError extends PromwireError {
  * find the problem in a page of thousands of lines.
  */
 export class ParseError extends PromwireError {
+  static override readonly tag = "ParseError";
   readonly _tag = "ParseError" as const;
   override readonly name = "ParseError";
   constructor(
@@ -239,5 +266,28 @@ export class ParseError extends PromwireError {
     readonly reason: string,
   ) {
     super(`line ${line}, column ${column}: ${reason}: ${JSON.stringify(excerpt)}`);
+  }
+}
+
+/** Snappy was used before an adapter (or the caller) initialised it. */
+export class SnappyNotInitialisedError extends PromwireError {
+  static override readonly tag = "SnappyNotInitialisedError";
+  readonly _tag = "SnappyNotInitialisedError" as const;
+  override readonly name = "SnappyNotInitialisedError";
+  constructor() {
+    super("snappy WASM is not initialised: import a runtime entry (promwire/node, /deno, /bun, /workers) or call snappy.init(wasm)");
+  }
+}
+
+/** The runtime refused to read an environment variable (Deno without `--allow-env`). */
+export class EnvPermissionError extends PromwireError {
+  static override readonly tag = "EnvPermissionError";
+  readonly _tag = "EnvPermissionError" as const;
+  override readonly name = "EnvPermissionError";
+  constructor(
+    readonly variable: string,
+    hint: string,
+  ) {
+    super(`cannot read ${variable}: ${hint}`);
   }
 }

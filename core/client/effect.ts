@@ -1,7 +1,10 @@
 /**
  * promwire for Effect users: the remote-write writer and the Pushgateway client as services
- * provided by layers, with typed errors. The writer's sender loop runs in the layer's context
- * (so a provided `Clock` or scheduler applies) and the layer's scope flushes and closes it.
+ * provided by layers, with typed errors, on your own `effect` (a peer dependency of this entry
+ * only). The writer's sender loop runs in the layer's context — a `Clock` or scheduler you
+ * provide applies to its batching deadline, backoff and timeouts — and closing the layer's scope
+ * flushes and stops it. Snappy's WASM is loaded by a runtime entry: import `promwire/node` (or
+ * `/deno`, `/bun`, `/workers`) once, or call `snappy.init(wasm)` from `promwire/wire`.
  *
  * @example
  * import { Effect } from "effect";
@@ -15,33 +18,23 @@
  * Effect.runPromise(program.pipe(Effect.provide(remoteWriteLayer({ url }))));
  */
 
-import { Context, Effect, Layer, type Scope } from "effect";
-import { ClosedError, PromwireError } from "../errors.ts";
-import type { MetricMetadata, ProtocolVersion, Series } from "../wire/types.ts";
-import { makeRemoteWriter, type CloseOptions } from "./remote-write.ts";
-import type { RemoteWriteOptions, WriterStats } from "./remote-write-options.ts";
-import { pushgatewayEffect, type PushgatewayEffect, type PushgatewayOptions } from "./pushgateway.ts";
-import type { Collectable } from "./self-metrics.ts";
+import * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
+import type * as Scope from "effect/Scope";
+import type { PromwireError } from "../errors.ts";
+import { pushgatewayEffect, type PushgatewayEffect } from "./pushgateway/client.ts";
+import type { PushgatewayOptions } from "./pushgateway/options.ts";
+import { attemptSync, makeWriter, type RemoteWriterEffect } from "./remote-write/effect-writer.ts";
+import type { RemoteWriteOptions } from "./remote-write/options.ts";
 
-export { attempt, type AttemptError, type HttpConfig, type HttpRequest, type HttpResponse } from "./http.ts";
-export { isRetryable, retryPolicy, retrySchedule, withRetry, type RetryOptions, type RetryPolicy } from "./retry.ts";
-export type { PushgatewayEffect, PushgatewayError } from "./pushgateway.ts";
-
-/** The remote-write writer as Effects. */
-export interface RemoteWriterEffect {
-  /** Enqueue series; fails with {@link ClosedError} after close. */
-  readonly write: (series: readonly Series[], metadata?: readonly MetricMetadata[]) => Effect.Effect<void, ClosedError>;
-  /** Snapshot and enqueue a registry. */
-  readonly collect: (source: Collectable) => Effect.Effect<void, PromwireError>;
-  /** Parse exposition text and enqueue it; fails with `ParseError` on a bad page. */
-  readonly writeText: (text: string) => Effect.Effect<void, PromwireError>;
-  /** Wait until everything enqueued so far is settled. */
-  readonly flush: Effect.Effect<WriterStats>;
-  readonly close: (options?: CloseOptions) => Effect.Effect<WriterStats>;
-  readonly stats: Effect.Effect<WriterStats>;
-  readonly metrics: Collectable;
-  readonly protocol: Effect.Effect<ProtocolVersion>;
-}
+export type { PushgatewayEffect } from "./pushgateway/client.ts";
+export type { PushgatewayError, PushgatewayOptions } from "./pushgateway/options.ts";
+export type { RemoteWriterEffect } from "./remote-write/effect-writer.ts";
+export type { RemoteWriteOptions, WriterStats } from "./remote-write/options.ts";
+export type { CloseOptions } from "./remote-write/remote-writer.ts";
+export { retrySchedule } from "./http/retry.ts";
+export { retryPolicy, type RetryOptions, type RetryPolicy } from "./http/retry-policy.ts";
 
 // Explicitly typed bases: JSR's fast type check cannot infer a class from a call expression.
 const RemoteWriteKey: Context.ServiceClass<RemoteWrite, "promwire/RemoteWrite", RemoteWriterEffect> = Context.Service<RemoteWrite, RemoteWriterEffect>()("promwire/RemoteWrite");
@@ -53,49 +46,25 @@ export class RemoteWrite extends RemoteWriteKey {}
 /** Service key of the Pushgateway client. */
 export class Pushgateway extends PushgatewayKey {}
 
-/** Run a throwing call: promwire's typed errors fail, anything else is a defect. */
-function attemptSync<A>(f: () => A): Effect.Effect<A, PromwireError> {
-  return Effect.suspend(() => {
-    try {
-      return Effect.succeed(f());
-    } catch (e) {
-      return e instanceof PromwireError ? Effect.fail(e) : Effect.die(e);
-    }
-  });
-}
-
 /**
- * A writer whose sender loop runs with the current context and which is closed (flushed) when
- * the scope ends.
+ * A writer whose sender loop runs in the current context (your Clock, your scheduler) and which
+ * is closed — flushed, then stopped — when the scope ends.
  * @example Effect.scoped(Effect.gen(function* () { const rw = yield* makeRemoteWrite({ url }); yield* rw.collect(registry) }))
  */
-export const makeRemoteWrite = (options: RemoteWriteOptions): Effect.Effect<RemoteWriterEffect, never, Scope.Scope> =>
+export const makeRemoteWrite = (options: RemoteWriteOptions): Effect.Effect<RemoteWriterEffect, PromwireError, Scope.Scope> =>
   Effect.gen(function* () {
     const context = yield* Effect.context<never>();
-    const writer = makeRemoteWriter(options, (loop) => Effect.runForkWith(context)(loop));
-    yield* Effect.addFinalizer(() => Effect.asVoid(Effect.promise(() => writer.close())));
-    return {
-      write: (series, metadata) =>
-        Effect.suspend(() => {
-          if (writer.closed) return Effect.fail(new ClosedError());
-          writer.write(series, metadata);
-          return Effect.void;
-        }),
-      collect: (source) => attemptSync(() => writer.collect(source)),
-      writeText: (text) => attemptSync(() => writer.writeText(text)),
-      flush: Effect.promise(() => writer.flush()),
-      close: (o) => Effect.promise(() => writer.close(o)),
-      stats: Effect.sync(() => writer.stats()),
-      metrics: writer.metrics,
-      protocol: Effect.sync(() => writer.protocol),
-    } satisfies RemoteWriterEffect;
+    const writer = yield* attemptSync(() => makeWriter(options, (loop) => Effect.runForkWith(context)(loop)));
+    yield* Effect.addFinalizer(() => Effect.asVoid(writer.close()));
+    return writer;
   });
 
 /**
- * Layer providing {@link RemoteWrite}; closing the layer flushes and stops the writer.
+ * Layer providing {@link RemoteWrite}; fails with `ValidationError` for bad options; closing the
+ * layer flushes and stops the writer.
  * @example program.pipe(Effect.provide(remoteWriteLayer({ url, protocol: "v2" })))
  */
-export const remoteWriteLayer = (options: RemoteWriteOptions): Layer.Layer<RemoteWrite> => Layer.effect(RemoteWrite, makeRemoteWrite(options));
+export const remoteWriteLayer = (options: RemoteWriteOptions): Layer.Layer<RemoteWrite, PromwireError> => Layer.effect(RemoteWrite, makeRemoteWrite(options));
 
 /**
  * Layer providing {@link Pushgateway}. Fails at construction with `ValidationError` for a bad job or grouping.

@@ -6,8 +6,8 @@
  * and what it could not deliver by then is counted and reported instead of vanishing.
  */
 
-import type { RemoteWriter } from "../client/remote-write.ts";
-import type { RemoteWriteOptions } from "../client/remote-write-options.ts";
+import type { RemoteWriter } from "../client/remote-write/remote-writer.ts";
+import type { RemoteWriteOptions } from "../client/remote-write/options.ts";
 import { systemClock, type Clock } from "../metrics/clock.ts";
 
 /** Cloudflare Workers' limit on `waitUntil` work after the response, ms. */

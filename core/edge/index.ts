@@ -1,7 +1,9 @@
 /**
- * Guardrails for edge and short-lived code: isolate-wide metrics with one batched flush, sample
- * timestamps that never go back per series, a flush deadline under Workers' `waitUntil` limit,
- * and Pushgateway freshness checks. Runtime-agnostic: the clock and the writer are handed in.
+ * `promwire/edge`: guardrails for edge and short-lived code — isolate-wide metrics with one
+ * batched flush, sample timestamps that never go back per series, a flush deadline under
+ * Workers' `waitUntil` limit, and Pushgateway freshness checks. Runtime-agnostic: the clock and
+ * the writer are handed in. (`withMetrics`, which needs the Workers adapter's writers, is
+ * exported by `promwire/workers`.)
  */
 
 export {
@@ -14,7 +16,6 @@ export {
 } from "./flush.ts";
 export {
   dropIsolateMetrics,
-  ISOLATE_STORE_KEY,
   isolateMetrics,
   type IsolateFlushOptions,
   type IsolateMetrics,

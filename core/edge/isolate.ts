@@ -12,8 +12,8 @@
 
 import { MetricError } from "../errors.ts";
 import { familiesToSeries } from "../exposition/to-series.ts";
-import type { RemoteWriter } from "../client/remote-write.ts";
-import type { RemoteWriteOptions } from "../client/remote-write-options.ts";
+import type { RemoteWriter } from "../client/remote-write/remote-writer.ts";
+import type { RemoteWriteOptions } from "../client/remote-write/options.ts";
 import { systemClock, type Clock } from "../metrics/clock.ts";
 import { Counter, type CounterOptions } from "../metrics/counter.ts";
 import { Gauge, type GaugeOptions } from "../metrics/gauge.ts";

@@ -24,10 +24,11 @@
  * {@link deleteStaleGroups}.
  */
 
-import type { Auth } from "../client/auth.ts";
-import { splitUrlCredentials } from "../client/auth.ts";
-import { buildHeaders, type FetchLike } from "../client/http.ts";
-import { pushgateway } from "../client/pushgateway.ts";
+import type { Auth } from "../client/http/auth.ts";
+import { splitUrlCredentials } from "../client/http/auth.ts";
+import { buildHeaders } from "../client/http/attempt.ts";
+import type { FetchLike } from "../client/http/types.ts";
+import { pushgateway } from "../client/pushgateway/client.ts";
 import { HttpError, ValidationError } from "../errors.ts";
 import { formatGoFloat } from "../metrics/format-float.ts";
 

@@ -21,7 +21,7 @@
  * keeps one flush in flight per isolate).
  */
 
-import type { TimestampPolicy } from "../client/remote-write-options.ts";
+import type { TimestampPolicy } from "../client/remote-write/options.ts";
 import type { NativeHistogram, Sample, Series } from "../wire/types.ts";
 
 /** Options of {@link SeriesTimestamps}. */

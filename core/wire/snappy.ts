@@ -1,48 +1,79 @@
 /**
  * Snappy **block** format (what remote write uses; not the framed stream format), through the
- * `snappy-wasm` build. The core never loads the WASM itself: each adapter hands it in
- * (bytes, or a precompiled `WebAssembly.Module` where compiling from bytes is forbidden, as in
- * Cloudflare Workers) through {@link initSnappy}.
+ * `snappy-wasm` build. The core never loads the WASM itself: each runtime entry registers where
+ * it comes from ({@link setSnappySource}: embedded bytes, or a precompiled `WebAssembly.Module`
+ * where compiling from bytes is forbidden, as in Cloudflare Workers), and it is compiled on the
+ * first compress or decompress — a job that never compresses never pays for it.
+ *
+ * The source and the compiled module live on `globalThis` (under a `Symbol.for` key), so that
+ * every copy of this module in a program (two bundles of promwire) shares one compilation; each
+ * copy instantiates its own glue from it.
  */
 
 import { compress_raw, decompress_raw, initSync } from "snappy-wasm";
-import { DecodeError, PromwireError } from "../errors.ts";
-
-/** Snappy was used before an adapter (or the caller) initialised it. */
-export class SnappyNotInitialisedError extends PromwireError {
-  readonly _tag = "SnappyNotInitialisedError" as const;
-  override readonly name = "SnappyNotInitialisedError";
-  constructor() {
-    super("snappy WASM is not initialised: import promwire from an adapter (promwire/node, /deno, /bun, /workers) or call initSnappy()");
-  }
-}
+import { DecodeError, SnappyNotInitialisedError } from "../errors.ts";
 
 /** Where the snappy WASM comes from. */
 export type SnappyWasmSource = BufferSource | WebAssembly.Module;
 
+/** What all copies of this module share. */
+interface SharedSnappy {
+  source?: () => SnappyWasmSource;
+  module?: WebAssembly.Module;
+}
+
+const SHARED_KEY = Symbol.for("promwire.snappy.v1");
+
+function shared(): SharedSnappy {
+  const g = globalThis as unknown as Record<symbol, SharedSnappy | undefined>;
+  let s = g[SHARED_KEY];
+  if (s === undefined) {
+    s = {};
+    Object.defineProperty(globalThis, SHARED_KEY, { value: s, enumerable: false, configurable: true, writable: false });
+  }
+  return s;
+}
+
+/** The module this copy's glue was instantiated from. */
 let wasmModule: WebAssembly.Module | undefined;
 
 /** Default limit for a declared uncompressed size: Prometheus's own remote-write body limit. */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
 
 /**
- * Initialise snappy from the WASM bytes or a compiled module. Idempotent.
+ * Say where the WASM comes from, without compiling it yet (runtime entries call this at import).
+ * The first source registered wins; later ones are ignored.
+ * @example setSnappySource(() => wasmModule) // Workers: the module wrangler bundled
+ */
+export function setSnappySource(source: () => SnappyWasmSource): void {
+  shared().source ??= source;
+}
+
+/**
+ * Initialise snappy now from the WASM bytes or a compiled module (when no runtime entry is
+ * imported, or to pay the compilation up front). Idempotent.
  * @example initSnappy(wasmBytes) // or a precompiled WebAssembly.Module (Workers)
  */
 export function initSnappy(source: SnappyWasmSource): void {
-  if (wasmModule !== undefined) return;
-  const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
-  initSync(module);
-  wasmModule = module;
+  setSnappySource(() => source);
+  ready();
 }
 
-/** True once {@link initSnappy} has run. */
+/** True once this copy's WASM is compiled and instantiated. */
 export function isSnappyReady(): boolean {
   return wasmModule !== undefined;
 }
 
 function ready(): WebAssembly.Module {
-  if (wasmModule === undefined) throw new SnappyNotInitialisedError();
+  if (wasmModule !== undefined) return wasmModule;
+  const s = shared();
+  if (s.module === undefined) {
+    if (s.source === undefined) throw new SnappyNotInitialisedError();
+    const source = s.source();
+    s.module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
+  }
+  initSync(s.module);
+  wasmModule = s.module;
   return wasmModule;
 }
 

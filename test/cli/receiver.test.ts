@@ -3,7 +3,7 @@
 import "../support/snappy-node.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReceiver, type Receiver } from "../../cli/receiver.ts";
-import { pushgateway } from "../../core/client/pushgateway.ts";
+import { pushgateway } from "../../core/client/pushgateway/client.ts";
 import { encodeWriteRequest } from "../../core/wire/encode.ts";
 import { compress } from "../../core/wire/snappy.ts";
 import { Histogram, Registry, Summary } from "../../core/metrics/index.ts";

@@ -1,7 +1,7 @@
 import "../support/snappy-node.ts";
 import { describe, expect, it } from "vitest";
-import { encodeBatch } from "../../core/client/batch.ts";
-import type { Entry } from "../../core/client/pending.ts";
+import { encodeBatch } from "../../core/client/remote-write/batch.ts";
+import type { Entry } from "../../core/client/remote-write/pending.ts";
 import { decodeWriteRequest } from "../../core/wire/decode.ts";
 import { WriteRequestEncoder } from "../../core/wire/encode.ts";
 import { decompress } from "../../core/wire/snappy.ts";

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../support/snappy-node.ts";
 import { startPrometheus, type Prometheus } from "../support/prometheus.ts";
-import { remoteWrite } from "../../core/client/remote-write.ts";
+import { remoteWrite } from "../../core/client/remote-write/writer.ts";
 import { HttpError, RejectedError, type PromwireError } from "../../core/errors.ts";
 import { Counter, Gauge, Registry } from "../../core/metrics/index.ts";
 

@@ -1,7 +1,7 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { encodeFamiliesDelimited } from "../../core/client/pushgateway-protobuf.ts";
-import { VERSION } from "../../core/client/version.ts";
+import { encodeFamiliesDelimited } from "../../core/client/pushgateway/protobuf.ts";
+import { VERSION } from "../../core/client/http/version.ts";
 import type { MetricFamily } from "../../core/exposition/model.ts";
 import { MetricFamilySchema, MetricType, type MetricFamily as PbFamily } from "../../core/gen/io/prometheus/client/metrics_pb.ts";
 import { readFileSync } from "node:fs";

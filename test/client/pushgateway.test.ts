@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { pushgateway } from "../../core/client/pushgateway.ts";
-import { groupingPath } from "../../core/client/pushgateway-url.ts";
-import type { Collectable } from "../../core/client/self-metrics.ts";
+import { pushgateway } from "../../core/client/pushgateway/client.ts";
+import { groupingPath } from "../../core/client/pushgateway/url.ts";
+import type { Collectable } from "../../core/metrics/collectable.ts";
 import { HttpError, ValidationError } from "../../core/errors.ts";
 import type { MetricFamily } from "../../core/exposition/model.ts";
 import { Counter, Gauge, Histogram, Registry, Summary } from "../../core/metrics/index.ts";

@@ -3,7 +3,7 @@ import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import "../support/snappy-node.ts";
 import { startFaultServer, type FaultServer } from "../support/fault-server.ts";
-import { remoteWrite } from "../../core/client/remote-write.ts";
+import { remoteWrite } from "../../core/client/remote-write/writer.ts";
 import { HttpError, RejectedError, TimeoutError, type PromwireError } from "../../core/errors.ts";
 import { FAST_RETRY, T0, acceptedSamples, expectedSamples, makeSeries, sleep } from "./helpers.ts";
 

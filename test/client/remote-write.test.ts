@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import "../support/snappy-node.ts";
 import { startFaultServer, type FaultServer } from "../support/fault-server.ts";
-import { remoteWrite } from "../../core/client/remote-write.ts";
+import { remoteWrite } from "../../core/client/remote-write/writer.ts";
 import { ClosedError, EncodeError, RedirectError, RejectedError, type PromwireError } from "../../core/errors.ts";
 import { encodeWriteRequest } from "../../core/wire/encode.ts";
 import type { Series } from "../../core/wire/types.ts";

@@ -1,9 +1,10 @@
 import { Effect } from "effect";
 import { describe, expect, it } from "vitest";
 import { HttpError, NetworkError, RedirectError, TimeoutError } from "../../core/errors.ts";
-import type { AttemptError } from "../../core/client/http.ts";
-import { parseRetryAfter } from "../../core/client/http.ts";
-import { isRetryable, retryDelayMs, retryPolicy, withRetry } from "../../core/client/retry.ts";
+import { parseRetryAfter } from "../../core/client/http/attempt.ts";
+import { withRetry } from "../../core/client/http/retry.ts";
+import { isRetryable, retryDelayMs, retryPolicy } from "../../core/client/http/retry-policy.ts";
+import type { AttemptError } from "../../core/client/http/types.ts";
 
 const policy = retryPolicy({ minBackoffMs: 30, maxBackoffMs: 5_000, maxAttempts: 4, maxAgeMs: 60_000 });
 
@@ -47,7 +48,7 @@ describe("retry policy", () => {
       return Effect.fail<AttemptError>(new HttpError(500, `try ${calls}`, "u"));
     });
     const err = await Effect.runPromise(
-      Effect.flip(withRetry(eff, { ...policy, minBackoffMs: 1, maxBackoffMs: 2 }, { onRetry: (n) => retries.push(n) })),
+      Effect.flip(withRetry(eff, { ...policy, minBackoffMs: 1, maxBackoffMs: 2 }, { onRetry: (n) => retries.push(n.attempt) })),
     );
     expect(calls).toBe(4);
     expect(retries).toEqual([1, 2, 3]);

@@ -4,7 +4,7 @@
 // bucket by bucket; exemplars; and a restart in the middle of a stream of pushes loses nothing.
 import "../support/snappy-node.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { remoteWrite } from "../../core/client/remote-write.ts";
+import { remoteWrite } from "../../core/client/remote-write/writer.ts";
 import type { PromwireError } from "../../core/errors.ts";
 import { parseExposition } from "../../core/exposition/parse.ts";
 import { familiesToSeries } from "../../core/exposition/to-series.ts";

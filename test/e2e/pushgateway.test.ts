@@ -5,7 +5,7 @@
 import "../support/snappy-node.ts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { pushgateway } from "../../core/client/pushgateway.ts";
+import { pushgateway } from "../../core/client/pushgateway/client.ts";
 import type { MetricFamily } from "../../core/exposition/model.ts";
 import { parseExposition } from "../../core/exposition/parse.ts";
 import { Counter, Gauge, Histogram, Registry } from "../../core/metrics/index.ts";

@@ -3,7 +3,7 @@
 // millisecond timestamps, values), and a query through its Prometheus-compatible API agrees.
 import "../support/snappy-node.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { remoteWrite } from "../../core/client/remote-write.ts";
+import { remoteWrite } from "../../core/client/remote-write/writer.ts";
 import type { PromwireError } from "../../core/errors.ts";
 import { parseExposition } from "../../core/exposition/parse.ts";
 import { familiesToSeries } from "../../core/exposition/to-series.ts";

@@ -3,11 +3,12 @@
 // not send.
 import { afterEach, describe, expect, it } from "vitest";
 import "../support/snappy-node.ts";
-import { remoteWrite } from "../../core/client/remote-write.ts";
-import type { RemoteWriter } from "../../core/client/remote-write.ts";
-import type { FetchLike } from "../../core/client/http.ts";
+import { remoteWrite } from "../../core/client/remote-write/writer.ts";
+import type { RemoteWriter } from "../../core/client/remote-write/remote-writer.ts";
+import type { FetchLike } from "../../core/client/http/types.ts";
 import { MetricError } from "../../core/errors.ts";
-import { closeWithin, dropIsolateMetrics, ISOLATE_STORE_KEY, isolateMetrics } from "../../core/edge/index.ts";
+import { closeWithin, dropIsolateMetrics, isolateMetrics } from "../../core/edge/index.ts";
+import { ISOLATE_STORE_KEY } from "../../core/edge/isolate.ts";
 import * as edge from "../../core/edge/isolate.ts";
 import { decodeWriteRequest } from "../../core/wire/decode.ts";
 import { decompress } from "../../core/wire/snappy.ts";

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../support/snappy-node.ts";
 import { startPrometheus, type Prometheus } from "../support/prometheus.ts";
-import { remoteWrite } from "../../core/client/remote-write.ts";
-import type { FetchLike } from "../../core/client/http.ts";
+import { remoteWrite } from "../../core/client/remote-write/writer.ts";
+import type { FetchLike } from "../../core/client/http/types.ts";
 import type { PromwireError } from "../../core/errors.ts";
 import { dropIsolateMetrics, isolateMetrics, SeriesTimestamps } from "../../core/edge/index.ts";
 import { Counter, Registry } from "../../core/metrics/index.ts";

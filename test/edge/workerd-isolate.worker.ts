@@ -1,7 +1,8 @@
 // A Worker for test/edge/workerd-isolate.test.ts: every request increments one isolate-wide
 // counter; at most one flush per FLUSH_INTERVAL_MS goes out through ctx.waitUntil, with its own
 // writer (Workers forbid I/O objects shared across requests).
-import { Counter, isolateMetrics, pushgateway, Registry, remoteWrite, type PromwireError } from "../../adapters/workers.ts";
+import { Counter, pushgateway, Registry, remoteWrite, type PromwireError } from "../../adapters/workers.ts";
+import { isolateMetrics } from "../../core/edge/index.ts";
 
 interface Env {
   readonly RECEIVER_URL: string;

@@ -2,6 +2,8 @@
 // --allow-net and only the two server variables readable (--allow-env=PROMWIRE_TEST_RECEIVER,
 // PROMWIRE_TEST_PUSHGATEWAY): the adapter itself needs no file access and no environment.
 import * as promwire from "../../adapters/deno.ts";
+import * as exposition from "../../core/exposition/index.ts";
+import * as wire from "../../core/wire/index.ts";
 import { assertRejects } from "../shared/harness.ts";
 import { allCases } from "../shared/all.cases.ts";
 
@@ -12,7 +14,7 @@ declare const Deno: {
 
 for (const c of allCases) {
   Deno.test(c.name, () =>
-    c.run({ promwire, runtime: "deno", receiverUrl: Deno.env.get("PROMWIRE_TEST_RECEIVER"), pushgatewayUrl: Deno.env.get("PROMWIRE_TEST_PUSHGATEWAY") }),
+    c.run({ promwire, wire, exposition, runtime: "deno", receiverUrl: Deno.env.get("PROMWIRE_TEST_RECEIVER"), pushgatewayUrl: Deno.env.get("PROMWIRE_TEST_PUSHGATEWAY") }),
   );
 }
 

@@ -24,8 +24,8 @@ jobs_total{kind="✓"} 7 1700000000.5 # {trace_id="abc"} 1.0 1700000000.25
 export const expositionCases: SharedCase[] = [
   {
     name: "exposition: parse text 0.0.4 (escapes, ±Inf, histogram) and serialize back to the same text",
-    run: ({ promwire }) => {
-      const families = promwire.parseExposition(TEXT);
+    run: ({ exposition }) => {
+      const families = exposition.parseExposition(TEXT);
       assertEqual(families.map((f) => [f.name, f.type, f.samples.length]), [
         ["http_requests_total", "counter", 2],
         ["queue_depth", "gauge", 1],
@@ -33,20 +33,20 @@ export const expositionCases: SharedCase[] = [
       ], "families");
       assertEqual(families[0].samples[0].labels, ["code", "200", "path", '/a"b'], "unescaped label value");
       assertEqual(families[1].samples[0].value, -Infinity, "-Inf");
-      assertEqual(promwire.serializeText(families), TEXT, "serialized text");
+      assertEqual(exposition.serializeText(families), TEXT, "serialized text");
     },
   },
   {
     name: "exposition: parse OpenMetrics (timestamp, exemplar) and turn it into remote-write series",
-    run: ({ promwire }) => {
-      const families = promwire.parseExposition(OPENMETRICS, { contentType: "application/openmetrics-text; version=1.0.0" });
+    run: ({ exposition }) => {
+      const families = exposition.parseExposition(OPENMETRICS, { contentType: "application/openmetrics-text; version=1.0.0" });
       assertEqual(families.length, 1, "one family");
       const s = families[0].samples[0];
       assertEqual([s.name, s.value, s.timestamp], ["jobs_total", 7, 1_700_000_000_500], "sample");
       assertEqual(s.exemplar?.labels, ["trace_id", "abc"], "exemplar labels");
-      const { series } = promwire.familiesToSeries(families);
+      const { series } = exposition.familiesToSeries(families);
       assertEqual(series[0].labels, ["__name__", "jobs_total", "kind", "✓"], "series labels");
-      assert(promwire.serializeOpenMetrics(families).endsWith("# EOF\n"), "OpenMetrics ends with # EOF");
+      assert(exposition.serializeOpenMetrics(families).endsWith("# EOF\n"), "OpenMetrics ends with # EOF");
     },
   },
 ];

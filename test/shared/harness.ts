@@ -5,16 +5,22 @@
  * throws on failure; each runtime's runner registers the cases with its native test API.
  */
 
-import type { RuntimeClients } from "../../core/client/runtime-clients.ts";
-import type * as Core from "../../core/index.ts";
+import type * as Exposition from "../../core/exposition/index.ts";
+import type * as RuntimeEntry from "../../core/runtime/entry.ts";
+import type { RuntimeClientApi } from "../../core/runtime/api.ts";
+import type * as Wire from "../../core/wire/index.ts";
 
-/** What every adapter exports: the core API plus the runtime's clients. */
-export type AdapterModule = typeof Core & RuntimeClients;
+/** What every runtime entry exports: metrics, errors and the runtime's clients. */
+export type AdapterModule = typeof RuntimeEntry & RuntimeClientApi;
 
 /** What a case gets. */
 export interface SharedContext {
   /** The adapter module of the runtime under test (`promwire/node`, `/deno`, `/bun`, `/workers`). */
   readonly promwire: AdapterModule;
+  /** `promwire/wire`, loaded on that runtime next to the adapter (its snappy comes from the adapter). */
+  readonly wire: typeof Wire;
+  /** `promwire/exposition`, loaded on that runtime. */
+  readonly exposition: typeof Exposition;
   /**
    * Base URL of the local remote-write receiver (cli/receiver.ts; any POST path is a write
    * endpoint); `GET <url>/_test/requests?path=<prefix>` answers what it decoded, as JSON.

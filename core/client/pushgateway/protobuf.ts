@@ -7,7 +7,7 @@
 
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type { ExpositionSample, MetricFamily } from "../exposition/model.ts";
+import type { ExpositionSample, MetricFamily } from "../../exposition/model.ts";
 import {
   BucketSchema,
   BucketSpanSchema,
@@ -22,9 +22,9 @@ import {
   type Exemplar as PbExemplar,
   type Histogram as PbHistogram,
   type Metric,
-} from "../gen/io/prometheus/client/metrics_pb.ts";
-import { getLabel } from "../wire/label-rules.ts";
-import type { BucketSpan, Exemplar, Labels, NativeHistogram } from "../wire/types.ts";
+} from "../../gen/io/prometheus/client/metrics_pb.ts";
+import { getLabel } from "../../wire/label-rules.ts";
+import type { BucketSpan, Exemplar, Labels, NativeHistogram } from "../../wire/types.ts";
 
 /** Content-Type of the body {@link encodeFamiliesDelimited} produces. */
 export const PROTOBUF_DELIMITED = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";

@@ -3,12 +3,8 @@
  * or expose. Names follow Prometheus' `prometheus_remote_storage_*` counterparts.
  */
 
-import type { ExpositionSample, MetricFamily } from "../exposition/model.ts";
-
-/** Anything that yields metric families: a `Registry`, or these self-metrics. */
-export interface Collectable {
-  collect(): readonly MetricFamily[];
-}
+import type { ExpositionSample, MetricFamily } from "../../exposition/model.ts";
+import type { Collectable } from "../../metrics/collectable.ts";
 
 /** Request duration buckets, seconds. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

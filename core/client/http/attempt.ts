@@ -6,43 +6,10 @@
  */
 
 import * as Effect from "effect/Effect";
-import { HttpError, NetworkError, PromwireError, RedirectError, TimeoutError } from "../errors.ts";
+import { HttpError, NetworkError, PromwireError, RedirectError, TimeoutError } from "../../errors.ts";
 import { authHeaders, redactUrl, type Auth } from "./auth.ts";
+import type { AttemptError, HttpConfig, HttpRequest, HttpResponse } from "./types.ts";
 import { USER_AGENT } from "./version.ts";
-
-/** The `fetch` promwire calls: the global one, or an adapter's or user's override. */
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
-
-/** A request to make. `headers` are the protocol's own: neither users nor auth can override them. */
-export interface HttpRequest {
-  readonly method: "POST" | "PUT" | "DELETE";
-  readonly url: URL;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: Uint8Array;
-}
-
-/** How requests are made. */
-export interface HttpConfig {
-  readonly fetch: FetchLike;
-  readonly auth?: Auth;
-  /** Users' extra headers; they never override protocol headers or `User-Agent`. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Per-attempt timeout, body reading included. */
-  readonly timeoutMs: number;
-  /** Redirect hops to follow (same origin, or any origin when no credentials are set). Default 5. */
-  readonly maxRedirects?: number;
-  /** Wall clock for `Retry-After` HTTP dates. */
-  readonly now: () => number;
-}
-
-/** A successful (2xx) answer. */
-export interface HttpResponse {
-  readonly status: number;
-  readonly headers: Headers;
-}
-
-/** Any way one attempt can fail. */
-export type AttemptError = HttpError | NetworkError | TimeoutError | RedirectError;
 
 /** First 1 KiB of an error body. */
 export const ERROR_BODY_LIMIT = 1024;

@@ -4,9 +4,9 @@
  */
 
 import * as Effect from "effect/Effect";
-import type { Labels, ProtocolVersion } from "../wire/types.ts";
+import type { Labels, ProtocolVersion } from "../../wire/types.ts";
 import { PendingQueue } from "./pending.ts";
-import type { WriterStats } from "./remote-write-options.ts";
+import type { WriterStats } from "./options.ts";
 import { SelfMetrics } from "./self-metrics.ts";
 
 interface Waiter {
@@ -74,16 +74,25 @@ export class WriterState {
     return this.inflightSeq ?? this.queue.firstSeq ?? this.queue.lastSeq + 1;
   }
 
-  /** A promise resolved once everything enqueued so far is settled. */
-  whenSettled(): Promise<void> {
+  /**
+   * Completes once everything enqueued before it started is settled (sent, failed or dropped).
+   * Interrupting it (a close timeout) removes its waiter.
+   */
+  readonly settled: Effect.Effect<void> = Effect.callback<void>((resume) => {
     const target = this.queue.lastSeq;
-    if (this.lowestUnsettled() > target) return Promise.resolve();
+    if (this.lowestUnsettled() > target) {
+      resume(Effect.void);
+      return;
+    }
     this.flushTarget = Math.max(this.flushTarget, target);
-    return new Promise<void>((resolve) => {
-      this.waiters.push({ target, resolve });
-      this.signal();
+    const waiter: Waiter = { target, resolve: () => resume(Effect.void) };
+    this.waiters.push(waiter);
+    this.signal();
+    return Effect.sync(() => {
+      const i = this.waiters.indexOf(waiter);
+      if (i >= 0) this.waiters.splice(i, 1);
     });
-  }
+  });
 
   /** Resolve the flush waiters whose data is all settled. */
   settle(): void {

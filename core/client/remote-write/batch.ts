@@ -5,12 +5,12 @@
  * it would never end. A body over the size limit is split in halves until each part fits.
  */
 
-import { EncodeError, RejectedError } from "../errors.ts";
-import type { NameValidation } from "../wire/label-rules.ts";
-import { compress } from "../wire/snappy.ts";
-import type { WriteRequestEncoder } from "../wire/encode.ts";
-import type { MetricMetadata, ProtocolVersion, Series } from "../wire/types.ts";
-import { createdSeriesFromStartTimestamps } from "../exposition/to-series.ts";
+import { EncodeError, RejectedError } from "../../errors.ts";
+import type { NameValidation } from "../../wire/label-rules.ts";
+import { compress } from "../../wire/snappy.ts";
+import type { WriteRequestEncoder } from "../../wire/encode.ts";
+import type { MetricMetadata, ProtocolVersion, Series } from "../../wire/types.ts";
+import { createdSeriesFromStartTimestamps } from "../../exposition/to-series.ts";
 import { entrySize, type Entry } from "./pending.ts";
 
 /** One request body ready to send, and what it carries. */

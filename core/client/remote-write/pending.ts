@@ -7,7 +7,7 @@
  * enqueued before it was called is settled (sent, failed or dropped).
  */
 
-import type { Exemplar, Labels, MetricMetadata, NativeHistogram, Sample } from "../wire/types.ts";
+import type { Exemplar, Labels, MetricMetadata, NativeHistogram, Sample } from "../../wire/types.ts";
 
 /** A slice of one series, at most `maxSamplesPerRequest` samples + histograms. */
 export interface Entry {

@@ -4,7 +4,8 @@
  * a deadline. Runtime-agnostic: the adapters decide when to call it.
  */
 
-import type { RemoteWriter } from "./remote-write.ts";
+import type { RemoteWriter } from "../client/remote-write/remote-writer.ts";
+import { withDeadline } from "./deadline.ts";
 
 /** What {@link OpenWriters.flushAll} achieved. */
 export interface FlushAllResult {
@@ -41,17 +42,15 @@ export class OpenWriters {
     return this.exiting !== undefined;
   }
 
-  /** Track `writer` until it is closed; exit hooks wait up to `exitTimeoutMs` for it. Returns the same writer. */
-  track(writer: RemoteWriter, exitTimeoutMs = 5_000): RemoteWriter {
+  /** Track `writer` until {@link untrack}; exit hooks wait up to `exitTimeoutMs` for it. */
+  track(writer: RemoteWriter, exitTimeoutMs = 5_000): void {
     this.writers.add(writer);
     this.exitTimeoutMs = Math.max(this.exitTimeoutMs, exitTimeoutMs);
-    const close = writer.close.bind(writer);
-    // Untrack on close, whoever calls it; `close` stays idempotent.
-    (writer as { close: RemoteWriter["close"] }).close = (options) => {
-      this.writers.delete(writer);
-      return close(options);
-    };
-    return writer;
+  }
+
+  /** Stop tracking `writer` (it is being closed by whoever holds it). */
+  untrack(writer: RemoteWriter): void {
+    this.writers.delete(writer);
   }
 
   get size(): number {
@@ -73,14 +72,7 @@ export class OpenWriters {
   async flushAll(timeoutMs: number): Promise<FlushAllResult> {
     const list = [...this.writers];
     if (list.length === 0) return { writers: 0, timedOut: false };
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = await Promise.race([
-      Promise.allSettled(list.map((w) => w.flush())).then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    const { timedOut } = await withDeadline(Promise.allSettled(list.map((w) => w.flush())), timeoutMs);
     return { writers: list.length, timedOut };
   }
 

@@ -7,10 +7,11 @@
  * always win over the environment.
  */
 
-import { PromwireError, ValidationError } from "../errors.ts";
-import type { Auth } from "./auth.ts";
-import type { PushgatewayOptions } from "./pushgateway.ts";
-import type { RemoteWriteOptions } from "./remote-write-options.ts";
+import { ValidationError } from "../errors.ts";
+import type { Auth } from "../client/http/auth.ts";
+import type { PushgatewayOptions } from "../client/pushgateway/options.ts";
+import type { RemoteWriteOptions } from "../client/remote-write/options.ts";
+import type { PushgatewayEnvOptions } from "./api.ts";
 
 /** Reads one variable; `undefined` when unset. May throw (Deno without `--allow-env`). */
 export type GetEnv = (name: string) => string | undefined;
@@ -120,9 +121,6 @@ export function remoteWriteOptionsFromEnv(getEnv: GetEnv, options: Partial<Remot
   };
 }
 
-/** Pushgateway options where `url` (and `job`) may come from the environment. */
-export type PushgatewayEnvOptions = Partial<PushgatewayOptions>;
-
 /**
  * Pushgateway options: as given when they carry a `url`; otherwise completed from
  * `PROMWIRE_PUSHGATEWAY_URL`, `PROMWIRE_JOB` and the credential variables.
@@ -139,16 +137,4 @@ export function pushgatewayOptionsFromEnv(getEnv: GetEnv, options: PushgatewayEn
   if (job === undefined) throw new ValidationError("job-empty", `no job: pass options.job or set ${ENV_VARS.job}`);
   const timeout = nonEmpty(getEnv, ENV_VARS.timeoutMs);
   return { ...options, url, job, auth: options.auth ?? authFromEnv(getEnv), timeoutMs: options.timeoutMs ?? (timeout === undefined ? undefined : Number(timeout)) };
-}
-
-/** The runtime refused to read an environment variable (Deno without `--allow-env`). */
-export class EnvPermissionError extends PromwireError {
-  readonly _tag = "EnvPermissionError" as const;
-  override readonly name = "EnvPermissionError";
-  constructor(
-    readonly variable: string,
-    hint: string,
-  ) {
-    super(`cannot read ${variable}: ${hint}`);
-  }
 }

@@ -8,16 +8,19 @@
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Result from "effect/Result";
-import { HttpError, PromwireError, RejectedError, type RejectReason } from "../errors.ts";
-import type { WriteRequestEncoder } from "../wire/encode.ts";
-import { CONTENT_TYPE, PROTOCOL_HEADER_VERSION } from "../wire/types.ts";
-import { redactUrl } from "./auth.ts";
+import { HttpError, PromwireError, RejectedError, type RejectReason } from "../../errors.ts";
+import type { WriteRequestEncoder } from "../../wire/encode.ts";
+import { CONTENT_TYPE, PROTOCOL_HEADER_VERSION } from "../../wire/types.ts";
+import { attempt } from "../http/attempt.ts";
+import { redactUrl } from "../http/auth.ts";
+import { withRetry } from "../http/retry.ts";
+import { isRetryable } from "../http/retry-policy.ts";
+import type { AttemptError, HttpConfig, HttpResponse } from "../http/types.ts";
 import { encodeBatch, type EncodedRequest } from "./batch.ts";
-import { attempt, type AttemptError, type HttpConfig, type HttpResponse } from "./http.ts";
+import { notify } from "./notify.ts";
+import type { FailureInfo, ResolvedOptions, WriteRetryNotice } from "./options.ts";
 import { entrySize, type Entry } from "./pending.ts";
-import type { FailureInfo, ResolvedOptions } from "./remote-write-options.ts";
-import { isRetryable, withRetry } from "./retry.ts";
-import type { WriterState } from "./writer-state.ts";
+import type { WriterState } from "./state.ts";
 
 /** What the loop needs besides the state. */
 export interface SenderDeps {
@@ -28,6 +31,7 @@ export interface SenderDeps {
   readonly now: () => number;
   readonly random: () => number;
   readonly onError: (error: PromwireError, info: FailureInfo) => void;
+  readonly onRetry: ((notice: WriteRetryNotice) => void) | undefined;
   readonly log: (message: string) => void;
 }
 
@@ -52,11 +56,7 @@ function fail(state: WriterState, deps: SenderDeps, entries: readonly Entry[], r
   for (const e of entries) samples += entrySize(e);
   state.metrics.samplesFailed += samples;
   state.inflightSamples -= samples;
-  try {
-    deps.onError(new RejectedError(reason, samples, attempts, cause), { samples, attempts });
-  } catch {
-    // A throwing callback must not stop the writer.
-  }
+  notify(deps.onError, new RejectedError(reason, samples, attempts, cause), { samples, attempts });
 }
 
 function delivered(state: WriterState, req: EncodedRequest): void {
@@ -105,9 +105,11 @@ function deliver(state: WriterState, deps: SenderDeps, req: EncodedRequest): Eff
       random: deps.random,
       since,
       now: deps.now,
-      onRetry: () => {
+      onRetry: (notice) => {
+        const samples = req.floatSamples + req.histogramSamples;
         state.metrics.retries++;
-        state.metrics.samplesRetried += req.floatSamples + req.histogramSamples;
+        state.metrics.samplesRetried += samples;
+        notify(deps.onRetry, { ...notice, samples });
       },
     }).pipe(Effect.result);
 
@@ -138,11 +140,7 @@ function deliver(state: WriterState, deps: SenderDeps, req: EncodedRequest): Eff
         delivered(state, req);
         state.metrics.samplesSent -= short;
         state.metrics.samplesFailed += short;
-        try {
-          deps.onError(new RejectedError("partial-write", short, attempts), { samples: short, attempts });
-        } catch {
-          // ignore
-        }
+        notify(deps.onError, new RejectedError("partial-write", short, attempts), { samples: short, attempts });
         return;
       }
     }
@@ -209,11 +207,7 @@ export function senderLoop(state: WriterState, deps: SenderDeps): Effect.Effect<
         // A defect (a bug, or a throwing encoder): never leave a flush waiting forever.
         const lost = state.inflightSamples;
         state.metrics.samplesFailed += lost;
-        try {
-          deps.onError(new RejectedError("encode", lost, 0), { samples: lost, attempts: 0 });
-        } catch {
-          // ignore
-        }
+        notify(deps.onError, new RejectedError("encode", lost, 0), { samples: lost, attempts: 0 });
       }
       state.inflightSeq = undefined;
       state.inflightSamples = 0;

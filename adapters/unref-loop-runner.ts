@@ -6,10 +6,10 @@
 import * as Clock from "effect/Clock";
 import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
-import type * as Fiber from "effect/Fiber";
+import type { LoopRunner } from "../core/client/remote-write/effect-writer.ts";
 
 /** Runs a writer's sender loop with sleeps whose timers `unref` releases. */
-export function unrefLoopRunner(unref: (timer: ReturnType<typeof setTimeout>) => void): (loop: Effect.Effect<void>) => Fiber.Fiber<void> {
+export function unrefLoopRunner(unref: (timer: ReturnType<typeof setTimeout>) => void): LoopRunner {
   const base = Clock.Clock.defaultValue();
   const clock: Clock.Clock = Object.assign(Object.create(base) as Clock.Clock, {
     sleep: (d: Duration.Duration) =>

@@ -5,8 +5,8 @@
  * (`%20`, never `+`: Pushgateway 1.5 stores a `+` literally).
  */
 
-import { ValidationError } from "../errors.ts";
-import { isLegacyLabelName } from "../wire/label-rules.ts";
+import { ValidationError } from "../../errors.ts";
+import { isLegacyLabelName } from "../../wire/label-rules.ts";
 
 function base64Url(s: string): string {
   let bin = "";

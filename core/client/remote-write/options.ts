@@ -1,11 +1,11 @@
 /** Options and results of the remote-write writer, with their defaults. */
 
-import { ValidationError, type PromwireError } from "../errors.ts";
-import type { NameValidation } from "../wire/label-rules.ts";
-import type { ProtocolVersion, Series } from "../wire/types.ts";
-import type { Auth } from "./auth.ts";
-import type { FetchLike } from "./http.ts";
-import { retryPolicy, type RetryOptions, type RetryPolicy } from "./retry.ts";
+import { ValidationError, type PromwireError } from "../../errors.ts";
+import type { NameValidation } from "../../wire/label-rules.ts";
+import type { ProtocolVersion, Series } from "../../wire/types.ts";
+import type { Auth } from "../http/auth.ts";
+import { retryPolicy, type RetryNotice, type RetryOptions, type RetryPolicy } from "../http/retry-policy.ts";
+import type { FetchLike } from "../http/types.ts";
 
 /** What was lost, passed to `onError` along with the error. */
 export interface FailureInfo {
@@ -45,6 +45,11 @@ export interface RemoteWriteOptions {
   readonly onError?: (error: PromwireError, info: FailureInfo) => void;
   /** Called when the pending limit made the writer drop its oldest samples. */
   readonly onDrop?: (samples: number) => void;
+  /**
+   * Called after every failed attempt that will be retried: the attempt number, the cause, the
+   * delay before the next attempt, and the samples the request carries. Default: nothing.
+   */
+  readonly onRetry?: (notice: WriteRetryNotice) => void;
   /** One-line notices (the v2 → v1 fallback, failures without `onError`). Default `console.warn`. */
   readonly log?: (message: string) => void;
   /** Wall clock in ms, for sample timestamps and `Retry-After` dates. Default `Date.now`. */
@@ -57,6 +62,12 @@ export interface RemoteWriteOptions {
    * writers and invocations. Default: timestamps are sent as given.
    */
   readonly timestamps?: TimestampPolicy;
+}
+
+/** {@link RemoteWriteOptions.onRetry}'s argument. */
+export interface WriteRetryNotice extends RetryNotice {
+  /** Samples (float + histogram) in the request being retried. */
+  readonly samples: number;
 }
 
 /** A per-series timestamp rule (see `SeriesTimestamps` in core/edge). */

@@ -6,85 +6,33 @@
  */
 
 import * as Effect from "effect/Effect";
-import { ClosedError, ValidationError } from "../errors.ts";
-import type { MetricFamily } from "../exposition/model.ts";
-import { serializeText } from "../exposition/serialize.ts";
-import { splitUrlCredentials, type Auth } from "./auth.ts";
-import { attempt, type AttemptError, type FetchLike, type HttpConfig } from "./http.ts";
-import { encodeFamiliesDelimited, PROTOBUF_DELIMITED } from "./pushgateway-protobuf.ts";
-import { groupingPath } from "./pushgateway-url.ts";
-import type { Collectable } from "./self-metrics.ts";
+import { ClosedError, ValidationError } from "../../errors.ts";
+import type { MetricFamily } from "../../exposition/model.ts";
+import { serializeText } from "../../exposition/serialize.ts";
+import type { Collectable } from "../../metrics/collectable.ts";
+import { attempt } from "../http/attempt.ts";
+import { splitUrlCredentials } from "../http/auth.ts";
+import { withRetry } from "../http/retry.ts";
+import { DEFAULT_RETRY, retryPolicy, type RetryPolicy } from "../http/retry-policy.ts";
+import type { HttpConfig, HttpRequest } from "../http/types.ts";
+import type { PushgatewayClient, PushgatewayError, PushgatewayOptions } from "./options.ts";
+import { encodeFamiliesDelimited, PROTOBUF_DELIMITED } from "./protobuf.ts";
+import { groupingPath } from "./url.ts";
 
 /** Content-Type of a text 0.0.4 body. */
 export const TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
 
-/** Options of {@link pushgateway}. */
-export interface PushgatewayOptions {
-  /** The gateway's base URL, e.g. `http://pushgateway:9091` (a trailing `/` is ignored). */
-  readonly url: string;
-  /** The `job` label of the group; must not be empty. */
-  readonly job: string;
-  /** Further grouping labels, e.g. `{ instance: hostname }`. */
-  readonly grouping?: Readonly<Record<string, string>>;
-  readonly auth?: Auth;
-  /** Extra headers; they never override Content-Type or User-Agent. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Body format. Default `"protobuf"`, as client_golang. */
-  readonly format?: "text" | "protobuf";
-  /** Request timeout, ms. Default 30,000. */
-  readonly timeoutMs?: number;
-  readonly fetch?: FetchLike;
-  /** Where the one-time "no instance label" warning goes. Default `console.warn`. */
-  readonly log?: (message: string) => void;
-  /**
-   * Delete the group when the client is closed (`close()`), so a finished job leaves nothing
-   * behind for Prometheus to keep scraping. Default false.
-   */
-  readonly deleteOnClose?: boolean;
-  /**
-   * `"gzip"`: compress request bodies (`Content-Encoding: gzip`, accepted by Pushgateway since
-   * 1.0) with the runtime's `CompressionStream`; where the runtime has none, bodies go
-   * uncompressed (noted once through `log`). Default `"none"`.
-   */
-  readonly compression?: "gzip" | "none";
-}
+/** Pushgateway's defaults: one attempt, as client_golang's push; with `retry`, remote write's backoff. */
+const PUSHGATEWAY_RETRY: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: 1 };
 
-/** Options of {@link PushgatewayClient.close}. */
-export interface PushgatewayCloseOptions {
-  /**
-   * Wait this long before deleting, ms, so that Prometheus scrapes the final values at least
-   * once (use your scrape interval). Default 0.
-   */
-  readonly graceMs?: number;
-}
-
-/** Anything that errors a Pushgateway call can fail with. */
-export type PushgatewayError = AttemptError | ValidationError;
+/** Default request timeout, ms. */
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** The Effect form of the client. */
 export interface PushgatewayEffect {
   readonly push: (source: Collectable) => Effect.Effect<void, PushgatewayError>;
   readonly add: (source: Collectable) => Effect.Effect<void, PushgatewayError>;
   readonly delete: () => Effect.Effect<void, PushgatewayError>;
-}
-
-/** The Promise form of the client. Rejections are the typed errors of {@link PushgatewayError}. */
-export interface PushgatewayClient {
-  /** PUT: replace the whole group with these metrics. */
-  push(source: Collectable): Promise<void>;
-  /** POST: replace only the metrics with the same names in the group. */
-  add(source: Collectable): Promise<void>;
-  /** DELETE the group. */
-  delete(): Promise<void>;
-  /**
-   * End the client: with `deleteOnClose`, DELETE the group (after `graceMs`); later pushes are
-   * refused with a `ClosedError`. Idempotent: every call returns the same promise.
-   */
-  close(options?: PushgatewayCloseOptions): Promise<void>;
-  /** True once `close()` was called. */
-  readonly closed: boolean;
-  /** The group's URL (credentials removed). */
-  readonly url: string;
 }
 
 /**
@@ -124,9 +72,12 @@ export function pushgatewayEffect(options: PushgatewayOptions): PushgatewayEffec
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     auth,
     headers: options.headers,
-    timeoutMs: options.timeoutMs ?? 30_000,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     now: Date.now,
   };
+  const policy = retryPolicy(options.retry, PUSHGATEWAY_RETRY);
+  const call = (req: HttpRequest): Effect.Effect<void, PushgatewayError> =>
+    Effect.asVoid(withRetry(attempt(req, http), policy, { onRetry: options.onRetry }));
   const log = options.log ?? ((m: string) => console.warn(m));
   let warned = Object.hasOwn(grouping, "instance");
   const compression = options.compression ?? "none";
@@ -161,13 +112,13 @@ export function pushgatewayEffect(options: PushgatewayOptions): PushgatewayEffec
           log("promwire: this runtime has no CompressionStream; Pushgateway bodies are sent uncompressed");
         }
       }
-      yield* attempt({ method, url, headers, body }, http);
+      yield* call({ method, url, headers, body });
     });
 
   return {
     push: (source) => send("PUT", source),
     add: (source) => send("POST", source),
-    delete: () => Effect.asVoid(attempt({ method: "DELETE", url, headers: {} }, http)),
+    delete: () => call({ method: "DELETE", url, headers: {} }),
   };
 }
 

@@ -1,0 +1,80 @@
+/**
+ * The Pushgateway client's options and Promise API. Types only (no Effect), so the runtime
+ * entries' public declarations stay free of Effect's.
+ */
+
+import type { ValidationError } from "../../errors.ts";
+import type { Collectable } from "../../metrics/collectable.ts";
+import type { Auth } from "../http/auth.ts";
+import type { RetryNotice, RetryOptions } from "../http/retry-policy.ts";
+import type { AttemptError, FetchLike } from "../http/types.ts";
+
+/** Options of `pushgateway()`. */
+export interface PushgatewayOptions {
+  /** The gateway's base URL, e.g. `http://pushgateway:9091` (a trailing `/` is ignored). */
+  readonly url: string;
+  /** The `job` label of the group; must not be empty. */
+  readonly job: string;
+  /** Further grouping labels, e.g. `{ instance: hostname }`. */
+  readonly grouping?: Readonly<Record<string, string>>;
+  readonly auth?: Auth;
+  /** Extra headers; they never override Content-Type or User-Agent. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Body format. Default `"protobuf"`, as client_golang. */
+  readonly format?: "text" | "protobuf";
+  /** Request timeout, ms. Default 30,000. */
+  readonly timeoutMs?: number;
+  /**
+   * Retries of a failed push, add or delete, on the same policy as remote write (5xx, 429,
+   * network errors and timeouts; capped exponential backoff with jitter, `Retry-After`
+   * honoured). Default: one attempt, as client_golang (`{ maxAttempts: 3 }` retries twice).
+   */
+  readonly retry?: RetryOptions;
+  /** Called after each failed attempt that will be retried. */
+  readonly onRetry?: (notice: RetryNotice) => void;
+  readonly fetch?: FetchLike;
+  /** Where the one-time "no instance label" warning goes. Default `console.warn`. */
+  readonly log?: (message: string) => void;
+  /**
+   * Delete the group when the client is closed (`close()`), so a finished job leaves nothing
+   * behind for Prometheus to keep scraping. Default false.
+   */
+  readonly deleteOnClose?: boolean;
+  /**
+   * `"gzip"`: compress request bodies (`Content-Encoding: gzip`, accepted by Pushgateway since
+   * 1.0) with the runtime's `CompressionStream`; where the runtime has none, bodies go
+   * uncompressed (noted once through `log`). Default `"none"`.
+   */
+  readonly compression?: "gzip" | "none";
+}
+
+/** Options of {@link PushgatewayClient.close}. */
+export interface PushgatewayCloseOptions {
+  /**
+   * Wait this long before deleting, ms, so that Prometheus scrapes the final values at least
+   * once (use your scrape interval). Default 0.
+   */
+  readonly graceMs?: number;
+}
+
+/** Anything that errors a Pushgateway call can fail with. */
+export type PushgatewayError = AttemptError | ValidationError;
+
+/** The Promise form of the client. Rejections are the typed errors of {@link PushgatewayError}. */
+export interface PushgatewayClient {
+  /** PUT: replace the whole group with these metrics. */
+  push(source: Collectable): Promise<void>;
+  /** POST: replace only the metrics with the same names in the group. */
+  add(source: Collectable): Promise<void>;
+  /** DELETE the group. */
+  delete(): Promise<void>;
+  /**
+   * End the client: with `deleteOnClose`, DELETE the group (after `graceMs`); later pushes are
+   * refused with a `ClosedError`. Idempotent: every call returns the same promise.
+   */
+  close(options?: PushgatewayCloseOptions): Promise<void>;
+  /** True once `close()` was called. */
+  readonly closed: boolean;
+  /** The group's URL (credentials removed). */
+  readonly url: string;
+}

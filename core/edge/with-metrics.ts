@@ -1,0 +1,230 @@
+/**
+ * `withMetrics`: a Worker's fetch/scheduled handler wrapped so that each invocation gets its
+ * metrics and the push happens after the response, in `ctx.waitUntil`. Runtime-agnostic: it
+ * needs only a `waitUntil` and a way to make writers (the Workers adapter hands in its
+ * `remoteWrite`), so vitest reaches it directly.
+ */
+
+import type { RemoteWriteOptions, WriterStats } from "../client/remote-write/options.ts";
+import type { RemoteWriter } from "../client/remote-write/remote-writer.ts";
+import { Registry } from "../metrics/registry.ts";
+import { remoteWriteOptionsFromEnv } from "../runtime/env-config.ts";
+import type { RuntimeRemoteWriteOptions } from "../runtime/api.ts";
+import { DEFAULT_FLUSH_DEADLINE_MS } from "./flush.ts";
+import { isolateMetrics, type IsolateMetrics } from "./isolate.ts";
+
+/** Default least time between two isolate flushes, ms (`PROMWIRE_FLUSH_INTERVAL_MS` overrides it). */
+export const DEFAULT_FLUSH_INTERVAL_MS = 10_000;
+
+/** Default longest time a background push may take, ms (Workers allow about 30 s of `waitUntil`). */
+export const DEFAULT_PUSH_TIMEOUT_MS = 10_000;
+
+/** Makes a writer: the runtime's `remoteWrite`. */
+export type WriterFactory = (options: RuntimeRemoteWriteOptions) => RemoteWriter;
+
+/** The part of a Worker's `ExecutionContext` promwire uses. */
+export interface WaitUntilContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** What a request handler gets from {@link withMetrics}. */
+export interface RequestMetrics<M> {
+  /** The isolate's registry (default), or one for this request only with `scope: "request"`. */
+  readonly registry: Registry;
+  /** What `options.metrics` defined on that registry. */
+  readonly metrics: M;
+  /** This request's own writer: `write`/`writeText` add more; it is closed after the response, in `ctx.waitUntil`. */
+  readonly writer: RemoteWriter;
+}
+
+/** A fetch handler that also receives its metrics. */
+export type MetricsFetchHandler<Env, M> = (
+  request: Request,
+  env: Env,
+  ctx: WaitUntilContext,
+  metrics: RequestMetrics<M>,
+) => Response | Promise<Response>;
+
+/** A cron-triggered handler that also receives its metrics. */
+export type MetricsScheduledHandler<Env, M> = (controller: unknown, env: Env, ctx: WaitUntilContext, metrics: RequestMetrics<M>) => void | Promise<void>;
+
+/** Options of {@link withMetrics}. */
+export interface WithMetricsOptions<Env, M> {
+  /**
+   * `"isolate"` (default): one registry for the whole isolate, `metrics` defined once; counters
+   * stay cumulative across requests and a flush (at most one per `flushIntervalMs`, never two at
+   * once) runs in `ctx.waitUntil`. Series carry an `isolate` label (many isolates run at once);
+   * aggregate with `sum without (isolate) (…)`. `"request"`: a fresh registry per request, pushed
+   * after each response — only for values that belong to one invocation (a counter made per
+   * request restarts at 1 every time, and `rate()` of it is 0).
+   */
+  readonly scope?: "isolate" | "request";
+  /**
+   * Isolate scope: least time between two flushes, ms (0: after every request unless one is
+   * running). Default: `PROMWIRE_FLUSH_INTERVAL_MS` from `env`, else {@link DEFAULT_FLUSH_INTERVAL_MS}.
+   */
+  readonly flushIntervalMs?: number;
+  /** Define the metrics on a registry: once per isolate, or once per request with `scope: "request"`. */
+  readonly metrics?: (registry: Registry) => M;
+  /**
+   * Remote-write options, or a function of `env` returning them. Without a `url`, it and the
+   * credentials come from `env`: `PROMWIRE_REMOTE_WRITE_URL`, `PROMWIRE_USERNAME` /
+   * `PROMWIRE_PASSWORD` or `PROMWIRE_BEARER_TOKEN`, `PROMWIRE_PROTOCOL`, `PROMWIRE_EXTERNAL_LABELS`.
+   */
+  readonly remoteWrite?: Partial<RemoteWriteOptions> | ((env: Env) => Partial<RemoteWriteOptions>);
+  /** Longest time the background push may take, ms (Workers allow 30 s of `waitUntil`). Default {@link DEFAULT_PUSH_TIMEOUT_MS}. */
+  readonly pushTimeoutMs?: number;
+}
+
+/** The handler object a Worker module exports. */
+export interface MetricsExportedHandler<Env> {
+  fetch?: (request: Request, env: Env, ctx: WaitUntilContext) => Promise<Response>;
+  scheduled?: (controller: unknown, env: Env, ctx: WaitUntilContext) => Promise<void>;
+}
+
+const NO_STATS: WriterStats = { sent: 0, retried: 0, failed: 0, dropped: 0, pending: 0, requests: 0, retries: 0, abandoned: 0 };
+
+/** A writer that accepts everything and sends nothing (the configuration was unusable). */
+function discardingWriter(): RemoteWriter {
+  return {
+    collect() {},
+    write() {},
+    writeText() {},
+    flush: async () => NO_STATS,
+    close: async () => NO_STATS,
+    stats: () => NO_STATS,
+    metrics: { collect: () => [] },
+    protocol: "v1",
+    closed: false,
+  };
+}
+
+/** `PROMWIRE_FLUSH_INTERVAL_MS` from the Worker's vars, when set to a number. */
+function intervalFromEnv(env: unknown): number | undefined {
+  const v = bindingReader(env)("PROMWIRE_FLUSH_INTERVAL_MS");
+  const n = v === undefined ? NaN : Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+function bindingReader(env: unknown): (name: string) => string | undefined {
+  return (name) => {
+    const v = (env as Record<string, unknown> | undefined)?.[name];
+    return typeof v === "string" ? v : undefined;
+  };
+}
+
+/** The `withMetrics` a runtime exports: see {@link makeWithMetrics}. */
+export type WithMetrics = <Env, M = undefined>(
+  handler: MetricsFetchHandler<Env, M> | { fetch?: MetricsFetchHandler<Env, M>; scheduled?: MetricsScheduledHandler<Env, M> },
+  options?: WithMetricsOptions<Env, M>,
+) => MetricsExportedHandler<Env>;
+
+/**
+ * `withMetrics` for a runtime whose writers `remoteWrite` makes. The result wraps a Worker's
+ * handler: each invocation gets a registry and a writer; once the handler has returned (or
+ * thrown), the registry is collected and the writer closed inside `ctx.waitUntil`, so the push
+ * never delays the response.
+ *
+ * @example
+ * export const withMetrics = makeWithMetrics(remoteWrite);
+ * export default withMetrics({ fetch: (req, env, ctx, m) => new Response("ok") }, { metrics: defineMetrics });
+ */
+export function makeWithMetrics(remoteWrite: WriterFactory): WithMetrics {
+  return (handler, options = {}) => wrap(remoteWrite, handler, options);
+}
+
+function wrap<Env, M>(
+  remoteWrite: WriterFactory,
+  handler: MetricsFetchHandler<Env, M> | { fetch?: MetricsFetchHandler<Env, M>; scheduled?: MetricsScheduledHandler<Env, M> },
+  options: WithMetricsOptions<Env, M>,
+): MetricsExportedHandler<Env> {
+  const h = typeof handler === "function" ? { fetch: handler } : handler;
+  const timeoutMs = options.pushTimeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS;
+  const perRequest = options.scope === "request";
+  let iso: IsolateMetrics | undefined;
+  let isoMetrics: M | undefined;
+  let defined = false;
+  const writerOptions = (env: Env): Partial<RemoteWriteOptions> => {
+    const given = typeof options.remoteWrite === "function" ? options.remoteWrite(env) : (options.remoteWrite ?? {});
+    return remoteWriteOptionsFromEnv(bindingReader(env), given);
+  };
+  const misconfigured = (e: unknown): void => {
+    // Broken metrics configuration must not break the Worker's responses: say it, push nothing.
+    console.error(`promwire: metrics not pushed: ${e instanceof Error ? e.message : String(e)}`);
+  };
+
+  const begin = (env: Env): RequestMetrics<M> => {
+    if (!perRequest) {
+      // Module state lives as long as the isolate: define the metrics once.
+      iso ??= isolateMetrics({ name: "withMetrics" });
+      if (!defined) {
+        defined = true;
+        isoMetrics = options.metrics?.(iso.registry);
+      }
+    }
+    const registry = perRequest ? new Registry() : (iso as IsolateMetrics).registry;
+    const metrics = (perRequest ? options.metrics?.(registry) : isoMetrics) as M;
+    let writer: RemoteWriter;
+    try {
+      // A writer per invocation: Workers forbid I/O objects shared across requests.
+      writer = remoteWrite({ ...writerOptions(env), flushOnExit: false });
+    } catch (e) {
+      misconfigured(e);
+      writer = discardingWriter();
+    }
+    return { registry, metrics, writer };
+  };
+  const end = (ctx: WaitUntilContext, m: RequestMetrics<M>, env: Env): void => {
+    if (!perRequest) {
+      // The request's own writer carries only what the handler wrote to it directly.
+      ctx.waitUntil(m.writer.close({ timeoutMs }));
+      const done = (iso as IsolateMetrics).flush({
+        intervalMs: options.flushIntervalMs ?? intervalFromEnv(env) ?? DEFAULT_FLUSH_INTERVAL_MS,
+        deadlineMs: Math.min(timeoutMs, DEFAULT_FLUSH_DEADLINE_MS),
+        writer: (defaults) => {
+          try {
+            return remoteWrite({ ...defaults, ...writerOptions(env), flushOnExit: false });
+          } catch (e) {
+            misconfigured(e);
+            return discardingWriter();
+          }
+        },
+      });
+      if (done !== undefined) ctx.waitUntil(done);
+      return;
+    }
+    ctx.waitUntil(
+      (async () => {
+        try {
+          m.writer.collect(m.registry);
+        } finally {
+          await m.writer.close({ timeoutMs });
+        }
+      })(),
+    );
+  };
+
+  const out: MetricsExportedHandler<Env> = {};
+  const { fetch: onFetch, scheduled: onScheduled } = h;
+  if (onFetch !== undefined) {
+    out.fetch = async (request, env, ctx) => {
+      const m = begin(env);
+      try {
+        return await onFetch(request, env, ctx, m);
+      } finally {
+        end(ctx, m, env);
+      }
+    };
+  }
+  if (onScheduled !== undefined) {
+    out.scheduled = async (controller, env, ctx) => {
+      const m = begin(env);
+      try {
+        await onScheduled(controller, env, ctx, m);
+      } finally {
+        end(ctx, m, env);
+      }
+    };
+  }
+  return out;
+}

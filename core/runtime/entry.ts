@@ -1,0 +1,14 @@
+/**
+ * What every runtime entry (`promwire/node`, `/deno`, `/bun`, `/workers`) exports besides its own
+ * `remoteWrite`, `pushgateway` and `flushAll`: the metric types and errors of `promwire`, and the
+ * types of the clients' options and results.
+ */
+export * from "../index.ts";
+export type { Auth, BasicAuth, BearerAuth, HeaderAuth, SignableRequest, SignAuth } from "../client/http/auth.ts";
+export type { RetryNotice, RetryOptions } from "../client/http/retry-policy.ts";
+export type { FetchLike } from "../client/http/types.ts";
+export type { PushgatewayClient, PushgatewayCloseOptions, PushgatewayError, PushgatewayOptions } from "../client/pushgateway/options.ts";
+export type { FailureInfo, RemoteWriteOptions, TimestampPolicy, WriteRetryNotice, WriterStats } from "../client/remote-write/options.ts";
+export type { CloseOptions, RemoteWriter } from "../client/remote-write/remote-writer.ts";
+export type { PushgatewayEnvOptions, RuntimeClientApi, RuntimeRemoteWriteOptions } from "./api.ts";
+export type { FlushAllResult } from "./open-writers.ts";
