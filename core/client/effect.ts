@@ -18,6 +18,7 @@
  * Effect.runPromise(program.pipe(Effect.provide(remoteWriteLayer({ url }))));
  */
 
+import * as Clock from "effect/Clock";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
@@ -48,13 +49,16 @@ export class Pushgateway extends PushgatewayKey {}
 
 /**
  * A writer whose sender loop runs in the current context (your Clock, your scheduler) and which
- * is closed — flushed, then stopped — when the scope ends.
+ * is closed — flushed, then stopped — when the scope ends. Its wall clock (sample timestamps,
+ * the flush deadline, the retry budget) is the context's `Clock` unless `options.now` is given.
  * @example Effect.scoped(Effect.gen(function* () { const rw = yield* makeRemoteWrite({ url }); yield* rw.collect(registry) }))
  */
 export const makeRemoteWrite = (options: RemoteWriteOptions): Effect.Effect<RemoteWriterEffect, PromwireError, Scope.Scope> =>
   Effect.gen(function* () {
     const context = yield* Effect.context<never>();
-    const writer = yield* attemptSync(() => makeWriter(options, (loop) => Effect.runForkWith(context)(loop)));
+    const clock = yield* Clock.Clock;
+    const now = options.now ?? (() => clock.currentTimeMillisUnsafe());
+    const writer = yield* attemptSync(() => makeWriter({ ...options, now }, (loop) => Effect.runForkWith(context)(loop)));
     yield* Effect.addFinalizer(() => Effect.asVoid(writer.close()));
     return writer;
   });

@@ -1,4 +1,5 @@
 import { Effect, Exit } from "effect";
+import { TestClock } from "effect/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import "../support/snappy-node.ts";
 import { startFaultServer, type FaultServer } from "../support/fault-server.ts";
@@ -59,5 +60,31 @@ describe("Effect API", () => {
     const err = await Effect.runPromise(Effect.flip(use.pipe(Effect.provide(pushgatewayLayer({ url: "http://127.0.0.1:1", job: "" })))));
     expect(err).toBeInstanceOf(ValidationError);
     expect(await Effect.runPromise(use.pipe(Effect.provide(pushgatewayLayer({ url: "http://127.0.0.1:1", job: "j" }))))).toBe("function");
+  });
+});
+
+describe("promwire/effect as built, on the user's own effect", () => {
+  it("the writer's loop runs on the program's Clock: a TestClock moves its flush deadline, nothing waits in real time", async () => {
+    // The package's entry (dist/effect.js) imports `effect` as a peer: the one this test imports.
+    const built = (await import("../../dist/effect.js")) as typeof import("../../core/client/effect.ts");
+    server = await startFaultServer();
+    const s = server;
+    const series = makeSeries(2, T0);
+    const program = Effect.gen(function* () {
+      const rw = yield* built.RemoteWrite;
+      yield* rw.write(series);
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 150)));
+      const before = s.requests.length; // the batch waits for its 60 s deadline, on the test clock
+      yield* TestClock.adjust("60 seconds");
+      yield* Effect.promise(async () => {
+        for (let i = 0; i < 100 && s.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      });
+      return { before, after: s.requests.length, stats: yield* rw.stats };
+    });
+    const r = await Effect.runPromise(program.pipe(Effect.provide(built.remoteWriteLayer({ url: s.url, flushDeadlineMs: 60_000 })), Effect.provide(TestClock.layer())));
+    expect(r.before).toBe(0);
+    expect(r.after).toBe(1);
+    expect(r.stats.sent).toBe(2);
+    expect(acceptedSamples(s)).toEqual(expectedSamples(series));
   });
 });
