@@ -14,7 +14,7 @@ import type { RuntimeClientApi } from "../core/runtime/api.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
 import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { denoGetEnv, denoUnref, installDenoExitHooks } from "./deno-hooks.ts";
-import { useEmbeddedSnappy } from "./snappy-embedded.ts";
+import { useEmbeddedSnappy } from "../core/wire/snappy-embedded.ts";
 import { unrefLoopRunner } from "./unref-loop-runner.ts";
 
 useEmbeddedSnappy();

@@ -3,7 +3,7 @@
  * The `promwire` command line. Errors print one line (cause, and for HTTP the status and a body
  * excerpt) and exit non-zero; exit 0 only when the data was accepted.
  */
-import { initEmbeddedSnappy } from "../adapters/snappy-embedded.ts";
+import { initEmbeddedSnappy } from "../core/wire/snappy-embedded.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { benchCommand } from "./bench-command.ts";
 import { decodeCommand, encodeCommand, receiveCommand } from "./commands.ts";

@@ -10,7 +10,7 @@ const receiverModule = await bundleExample(
     name: "receiver.ts",
     contents: `export { startReceiver } from "./cli/receiver.ts";
 export { formatReceived } from "./cli/format-series.ts";
-export { initEmbeddedSnappy } from "./adapters/snappy-embedded.ts";`,
+export { initEmbeddedSnappy } from "./core/wire/snappy-embedded.ts";`,
   },
   "demo-receiver",
 );

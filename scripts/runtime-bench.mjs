@@ -27,7 +27,7 @@ if (!existsSync(resolve(root, "dist/adapters/node.js"))) execFileSync(process.ex
 
 // The receiver, bundled for Node 20.
 await build({
-  stdin: { contents: 'export { startReceiver } from "./cli/receiver.ts"; export { initEmbeddedSnappy } from "./adapters/snappy-embedded.ts";', resolveDir: root, loader: "ts" },
+  stdin: { contents: 'export { startReceiver } from "./cli/receiver.ts"; export { initEmbeddedSnappy } from "./core/wire/snappy-embedded.ts";', resolveDir: root, loader: "ts" },
   bundle: true, platform: "node", format: "esm", target: "node20", outfile: `${cache}/receiver.mjs`, packages: "external", logLevel: "error",
 });
 const { startReceiver, initEmbeddedSnappy } = await import(pathToFileURL(`${cache}/receiver.mjs`).href);

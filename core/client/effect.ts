@@ -3,8 +3,8 @@
  * provided by layers, with typed errors, on your own `effect` (a peer dependency of this entry
  * only). The writer's sender loop runs in the layer's context — a `Clock` or scheduler you
  * provide applies to its batching deadline, backoff and timeouts — and closing the layer's scope
- * flushes and stops it. Snappy's WASM is loaded by a runtime entry: import `promwire/node` (or
- * `/deno`, `/bun`, `/workers`) once, or call `snappy.init(wasm)` from `promwire/wire`.
+ * flushes and stops it. Snappy's WASM is the embedded copy, compiled on first use (on Workers,
+ * import `promwire/workers` too: Workers cannot compile WASM from bytes).
  *
  * @example
  * import { Effect } from "effect";
@@ -28,6 +28,9 @@ import { pushgatewayEffect, type PushgatewayEffect } from "./pushgateway/client.
 import type { PushgatewayOptions } from "./pushgateway/options.ts";
 import { attemptSync, makeWriter, type RemoteWriterEffect } from "./remote-write/effect-writer.ts";
 import type { RemoteWriteOptions } from "./remote-write/options.ts";
+import { useEmbeddedSnappy } from "../wire/snappy-embedded.ts";
+
+useEmbeddedSnappy({ fallback: true });
 
 export type { PushgatewayEffect } from "./pushgateway/client.ts";
 export type { PushgatewayError, PushgatewayOptions } from "./pushgateway/options.ts";

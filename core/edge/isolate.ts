@@ -103,6 +103,8 @@ export interface IsolateMetrics {
    * else return undefined. Hand the promise to `ctx.waitUntil`. It never rejects.
    */
   flush(options: IsolateFlushOptions): Promise<FlushReport> | undefined;
+  /** Milliseconds until `intervalMs` will have passed since the last flush started (0: a flush is due now). */
+  nextFlushIn(intervalMs: number): number;
   stats(): IsolateStats;
 }
 
@@ -276,6 +278,7 @@ function createIsolateMetrics(options: IsolateMetricsOptions): IsolateMetrics {
     histogram: (o) => getOrCreate(o.name, "histogram", o.labelNames, () => new Histogram({ ...o, registry })),
     summary: (o) => getOrCreate(o.name, "summary", o.labelNames, () => new Summary({ ...o, registry })),
     flush,
+    nextFlushIn: (intervalMs) => (lastStart === undefined ? 0 : Math.max(0, lastStart + intervalMs - clock.now())),
     stats: () => ({ flushes, notDue, busy, lost, abandoned, lastReport, flushing: inFlight !== undefined }),
   };
 }

@@ -11,13 +11,51 @@ import { Registry } from "../metrics/registry.ts";
 import { remoteWriteOptionsFromEnv } from "../runtime/env-config.ts";
 import type { RuntimeRemoteWriteOptions } from "../runtime/api.ts";
 import { DEFAULT_FLUSH_DEADLINE_MS } from "./flush.ts";
-import { isolateMetrics, type IsolateMetrics } from "./isolate.ts";
+import { isolateMetrics, type IsolateFlushOptions, type IsolateMetrics } from "./isolate.ts";
 
 /** Default least time between two isolate flushes, ms (`PROMWIRE_FLUSH_INTERVAL_MS` overrides it). */
 export const DEFAULT_FLUSH_INTERVAL_MS = 10_000;
 
 /** Default longest time a background push may take, ms (Workers allow about 30 s of `waitUntil`). */
 export const DEFAULT_PUSH_TIMEOUT_MS = 10_000;
+
+/** How often a trailing flush looks again whether the running flush has finished, ms. */
+const TRAIL_POLL_MS = 100;
+
+/** The least time a trailing flush keeps for itself within the `waitUntil` budget, ms. */
+const TRAIL_MIN_FLUSH_MS = 5_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A trailing flush: after requests whose own flush was skipped (one was running, or the interval
+ * had not passed), flush once more when allowed — so that the last requests' values go out
+ * within the interval instead of waiting for a later request that may never come before the
+ * isolate is evicted. Runs inside `waitUntil`, so it ends within the flush deadline: past the
+ * point where a flush would no longer fit, it flushes regardless of the interval. It flushes
+ * again if requests ended while its flush ran (`generation` moved on).
+ */
+async function trailingFlush(iso: IsolateMetrics, options: IsolateFlushOptions & { readonly intervalMs: number; readonly deadlineMs: number }, generation: () => number): Promise<void> {
+  const started = Date.now();
+  let sent = -1;
+  for (;;) {
+    const left = options.deadlineMs - (Date.now() - started);
+    const gen = generation();
+    if (gen === sent || left <= 0) return;
+    const wait = iso.stats().flushing ? TRAIL_POLL_MS : Math.min(iso.nextFlushIn(options.intervalMs), left - TRAIL_MIN_FLUSH_MS);
+    if (wait > 0) {
+      await sleep(wait);
+      continue;
+    }
+    const done = iso.flush({ ...options, force: true, deadlineMs: left });
+    if (done === undefined) {
+      await sleep(TRAIL_POLL_MS);
+      continue;
+    }
+    sent = gen; // the snapshot is taken when flush() is called: it holds every request up to `gen`
+    await done;
+  }
+}
 
 /** Makes a writer: the runtime's `remoteWrite`. */
 export type WriterFactory = (options: RuntimeRemoteWriteOptions) => RemoteWriter;
@@ -144,6 +182,9 @@ function wrap<Env, M>(
   let iso: IsolateMetrics | undefined;
   let isoMetrics: M | undefined;
   let defined = false;
+  /** Requests ended so far (isolate scope), and the trailing flush that covers them, if running. */
+  let ended = 0;
+  let trailer: Promise<void> | undefined;
   const writerOptions = (env: Env): Partial<RemoteWriteOptions> => {
     const given = typeof options.remoteWrite === "function" ? options.remoteWrite(env) : (options.remoteWrite ?? {});
     return remoteWriteOptionsFromEnv(bindingReader(env), given);
@@ -178,10 +219,11 @@ function wrap<Env, M>(
     if (!perRequest) {
       // The request's own writer carries only what the handler wrote to it directly.
       ctx.waitUntil(m.writer.close({ timeoutMs }));
-      const done = (iso as IsolateMetrics).flush({
+      const isolate = iso as IsolateMetrics;
+      const flushOptions = {
         intervalMs: options.flushIntervalMs ?? intervalFromEnv(env) ?? DEFAULT_FLUSH_INTERVAL_MS,
         deadlineMs: Math.min(timeoutMs, DEFAULT_FLUSH_DEADLINE_MS),
-        writer: (defaults) => {
+        writer: (defaults: Partial<RemoteWriteOptions>): RemoteWriter => {
           try {
             return remoteWrite({ ...defaults, ...writerOptions(env), flushOnExit: false });
           } catch (e) {
@@ -189,8 +231,17 @@ function wrap<Env, M>(
             return discardingWriter();
           }
         },
+      };
+      ended++;
+      const done = isolate.flush(flushOptions);
+      if (done !== undefined) {
+        ctx.waitUntil(done);
+        return;
+      }
+      trailer ??= trailingFlush(isolate, flushOptions, () => ended).finally(() => {
+        trailer = undefined;
       });
-      if (done !== undefined) ctx.waitUntil(done);
+      ctx.waitUntil(trailer);
       return;
     }
     ctx.waitUntil(

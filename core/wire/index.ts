@@ -1,8 +1,13 @@
 /**
  * `promwire/wire`: the remote-write 1.0/2.0 codec and snappy, for tools and benchmarks. Series
- * are validated by the rules receivers enforce (typed `EncodeError`); snappy's WASM is loaded by a
- * runtime entry, or by `snappy.init(wasm)`.
+ * are validated by the rules receivers enforce (typed `EncodeError`). Snappy's WASM is the
+ * embedded copy, compiled on first use — unless a runtime entry registered its own (on Workers,
+ * import `promwire/workers` too: Workers cannot compile WASM from bytes).
  */
+import { useEmbeddedSnappy } from "./snappy-embedded.ts";
+
+useEmbeddedSnappy({ fallback: true });
+
 export { encodeWriteRequest, WriteRequestEncoder, type EncodeOptions } from "./encode.ts";
 export { decodeWriteRequest, versionFromContentType, type DecodeOptions } from "./decode.ts";
 export * as snappy from "./snappy-namespace.ts";

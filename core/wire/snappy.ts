@@ -19,6 +19,7 @@ export type SnappyWasmSource = BufferSource | WebAssembly.Module;
 /** What all copies of this module share. */
 interface SharedSnappy {
   source?: () => SnappyWasmSource;
+  fallback?: () => SnappyWasmSource;
   module?: WebAssembly.Module;
 }
 
@@ -42,11 +43,13 @@ export const DEFAULT_MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
 
 /**
  * Say where the WASM comes from, without compiling it yet (runtime entries call this at import).
- * The first source registered wins; later ones are ignored.
+ * The first source registered wins; a `fallback` is used only when no source was registered.
  * @example setSnappySource(() => wasmModule) // Workers: the module wrangler bundled
  */
-export function setSnappySource(source: () => SnappyWasmSource): void {
-  shared().source ??= source;
+export function setSnappySource(source: () => SnappyWasmSource, options: { readonly fallback?: boolean } = {}): void {
+  const s = shared();
+  if (options.fallback === true) s.fallback ??= source;
+  else s.source ??= source;
 }
 
 /**
@@ -68,8 +71,9 @@ function ready(): WebAssembly.Module {
   if (wasmModule !== undefined) return wasmModule;
   const s = shared();
   if (s.module === undefined) {
-    if (s.source === undefined) throw new SnappyNotInitialisedError();
-    const source = s.source();
+    const load = s.source ?? s.fallback;
+    if (load === undefined) throw new SnappyNotInitialisedError();
+    const source = load();
     s.module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
   }
   initSync(s.module);

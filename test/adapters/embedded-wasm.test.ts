@@ -1,7 +1,7 @@
 // The WASM copies in adapters/ must be exactly the installed snappy-wasm's (see scripts/embed-wasm.mjs).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { SNAPPY_WASM_BASE64 } from "../../adapters/snappy-wasm-base64.ts";
+import { SNAPPY_WASM_BASE64 } from "../../core/wire/snappy-wasm-base64.ts";
 
 const installed = readFileSync(new URL("snappy_bg.wasm", import.meta.resolve("snappy-wasm")));
 

@@ -66,7 +66,8 @@ describe("Effect API", () => {
 describe("promwire/effect as built, on the user's own effect", () => {
   it("the writer's loop runs on the program's Clock: a TestClock moves its flush deadline, nothing waits in real time", async () => {
     // The package's entry (dist/effect.js) imports `effect` as a peer: the one this test imports.
-    const built = (await import("../../dist/effect.js")) as typeof import("../../core/client/effect.ts");
+    const entry = new URL("../../dist/effect.js", import.meta.url).href; // built by npm test
+    const built = (await import(entry)) as typeof import("../../core/client/effect.ts");
     server = await startFaultServer();
     const s = server;
     const series = makeSeries(2, T0);

@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initEmbeddedSnappy } from "../../adapters/snappy-embedded.ts";
+import { initEmbeddedSnappy } from "../../core/wire/snappy-embedded.ts";
 import { startReceiver, type Receiver } from "../../cli/receiver.ts";
 
 /** Run a command without blocking this process (the receiver answers from its event loop). */

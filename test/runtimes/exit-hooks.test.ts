@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReceiver, type Receiver } from "../../cli/receiver.ts";
-import { initEmbeddedSnappy } from "../../adapters/snappy-embedded.ts";
+import { initEmbeddedSnappy } from "../../core/wire/snappy-embedded.ts";
 
 const runtimes = {
   node: async (): Promise<string[]> => {

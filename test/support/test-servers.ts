@@ -6,7 +6,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { startReceiver, type ReceivedRequest } from "../../cli/receiver.ts";
-import { initEmbeddedSnappy } from "../../adapters/snappy-embedded.ts";
+import { initEmbeddedSnappy } from "../../core/wire/snappy-embedded.ts";
 import { startPushgateway } from "./pushgateway.ts";
 
 export interface TestServers {

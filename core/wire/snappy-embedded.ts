@@ -3,7 +3,7 @@
  * these bytes on the first compress, with no file access and no extra permission. Workers cannot
  * compile WASM from bytes, so the Workers adapter imports `snappy.wasm` as a module instead.
  */
-import { initSnappy, setSnappySource } from "../core/wire/snappy.ts";
+import { initSnappy, setSnappySource } from "./snappy.ts";
 import { SNAPPY_WASM_BASE64 } from "./snappy-wasm-base64.ts";
 
 function base64ToBytes(b64: string): Uint8Array {
@@ -13,9 +13,13 @@ function base64ToBytes(b64: string): Uint8Array {
   return out;
 }
 
-/** Register the embedded WASM as snappy's source; it is decoded and compiled on first use. */
-export function useEmbeddedSnappy(): void {
-  setSnappySource(() => base64ToBytes(SNAPPY_WASM_BASE64));
+/**
+ * Register the embedded WASM as snappy's source; it is decoded and compiled on first use. As a
+ * `fallback` (the entries that are not a runtime's: `promwire/wire`, `promwire/effect`), it is
+ * used only if no runtime entry registered its own by then (Workers: the compiled module).
+ */
+export function useEmbeddedSnappy(options: { readonly fallback?: boolean } = {}): void {
+  setSnappySource(() => base64ToBytes(SNAPPY_WASM_BASE64), options);
 }
 
 /** Compile the embedded WASM now (idempotent): for tools that want the cost paid up front. */
