@@ -8,7 +8,7 @@ import type { ExpositionSample } from "../exposition/model.ts";
 import type { Exemplar, Labels } from "../wire/types.ts";
 import type { Clock } from "./clock.ts";
 import { makeExemplar, type ExemplarLabels } from "./exemplar.ts";
-import { checkFinite, Metric, MetricChild, type MetricOptions } from "./metric.ts";
+import { checkNumber, Metric, MetricChild, type MetricOptions } from "./metric.ts";
 
 /** Options of {@link Counter}. */
 export type CounterOptions<N extends string> = MetricOptions<N>;
@@ -34,7 +34,7 @@ export class CounterChild extends MetricChild {
    * requests.labels({ route: "/login" }).inc(1, { trace_id: "4bf92f3577b34da6" });
    */
   inc(value = 1, exemplarLabels?: ExemplarLabels): void {
-    checkFinite(this.metric, "counter increment", value);
+    checkNumber(this.metric, "counter increment", value);
     if (value < 0) throw new MetricError("value-invalid", this.metric, `counters only go up; got increment ${value}`);
     const exemplar = exemplarLabels === undefined ? undefined : makeExemplar(this.metric, exemplarLabels, value, this.clock.now());
     this.value += value;

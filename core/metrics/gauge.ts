@@ -6,7 +6,7 @@
 import type { ExpositionSample } from "../exposition/model.ts";
 import type { Labels } from "../wire/types.ts";
 import type { Clock } from "./clock.ts";
-import { checkFinite, Metric, MetricChild, type MetricOptions } from "./metric.ts";
+import { checkNumber, Metric, MetricChild, type MetricOptions } from "./metric.ts";
 
 /** Options of {@link Gauge}. */
 export type GaugeOptions<N extends string> = MetricOptions<N>;
@@ -25,19 +25,19 @@ export class GaugeChild extends MetricChild {
 
   /** Add `value` (default 1; may be negative). */
   inc(value = 1): void {
-    checkFinite(this.metric, "gauge increment", value);
+    checkNumber(this.metric, "gauge increment", value);
     this.value += value;
   }
 
   /** Subtract `value` (default 1). */
   dec(value = 1): void {
-    checkFinite(this.metric, "gauge decrement", value);
+    checkNumber(this.metric, "gauge decrement", value);
     this.value -= value;
   }
 
   /** Set the value (any number, NaN included: a gauge may legitimately report NaN). */
   set(value: number): void {
-    if (typeof value !== "number") checkFinite(this.metric, "gauge value", value);
+    if (typeof value !== "number") checkNumber(this.metric, "gauge value", value);
     this.value = value;
   }
 

@@ -308,8 +308,11 @@ function checkMaxSeries(metric: string, limit: number | undefined): number | und
   return limit;
 }
 
-/** Check an increment or observation value; throws {@link MetricError}. */
-export function checkFinite(metric: string, what: string, v: number): void {
+/**
+ * Check an increment, observation or gauge value: a number, not NaN (±Infinity is a valid
+ * sample value: a gauge may read +Inf). Throws {@link MetricError}.
+ */
+export function checkNumber(metric: string, what: string, v: number): void {
   if (typeof v !== "number" || Number.isNaN(v)) {
     throw new MetricError("value-invalid", metric, `${what} must be a number, got ${String(v)}`);
   }

@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleCli, ROOT, runCli } from "../cli/run-cli.ts";
-import { freePort, rawSamples, startPrometheusProcess, type PrometheusProcess } from "./prometheus-process.ts";
+import { freePort } from "../support/free-port.ts";
+import { rawSamples, startPrometheus, type Prometheus } from "../support/prometheus.ts";
 
 const PAGE = `# HELP capture_answer The answer.
 # TYPE capture_answer gauge
@@ -24,7 +25,7 @@ let cli: string;
 let page: Server;
 let receiver: ChildProcess;
 let receiverOut = "";
-let prom: PrometheusProcess;
+let prom: Prometheus;
 let dir: string;
 let pagePort: number;
 
@@ -44,7 +45,7 @@ beforeAll(async () => {
     receiver.once("exit", (c) => reject(new Error(`promwire receive exited with ${c}`)));
   });
   await listening;
-  prom = await startPrometheusProcess({
+  prom = await startPrometheus({ config: {
     global: { scrape_interval: "1s", scrape_timeout: "1s" },
     scrape_configs: [{ job_name: "page", static_configs: [{ targets: [`127.0.0.1:${pagePort}`] }] }],
     remote_write: [
@@ -54,7 +55,7 @@ beforeAll(async () => {
         metadata_config: { send: true, send_interval: "1s" },
       },
     ],
-  });
+  } });
 });
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReceiver, type Receiver } from "../../cli/receiver.ts";
 import { initEmbeddedSnappy } from "../../core/wire/snappy-embedded.ts";
-import { packedProject, ROOT, type PackedProject } from "../support/packed.ts";
+import { packedProject, readmeWorkerFiles, ROOT, type PackedProject } from "../support/packed.ts";
 
 interface Block {
   readonly runtime: string;
@@ -27,13 +27,6 @@ function readmeBlocks(): Block[] {
   for (const m of README.matchAll(/^```(\w+) readme-test=(\w+)\n([\s\S]*?)^```$/gm)) {
     out.push({ runtime: m[2], code: m[3], line: README.slice(0, m.index).split("\n").length });
   }
-  return out;
-}
-
-/** README's Worker files, marked `readme-worker=<path>`. */
-export function readmeWorkerFiles(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of README.matchAll(/^```\w+ readme-worker=(\S+)\n([\s\S]*?)^```$/gm)) out[m[1]] = m[2];
   return out;
 }
 

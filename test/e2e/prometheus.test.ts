@@ -11,12 +11,12 @@ import { familiesToSeries } from "../../core/exposition/to-series.ts";
 import { Counter, Gauge, Histogram, Registry, Summary } from "../../core/metrics/index.ts";
 import type { NativeHistogram, Series } from "../../core/wire/types.ts";
 import { bundleCli, runCli } from "../cli/run-cli.ts";
-import { flatKey, labelKey, rawSamples, startPrometheusProcess, type PrometheusProcess } from "./prometheus-process.ts";
+import { flatKey, labelKey, rawSamples, startPrometheus, type Prometheus } from "../support/prometheus.ts";
 
-let prom: PrometheusProcess;
+let prom: Prometheus;
 let cli: string;
 beforeAll(async () => {
-  [prom, cli] = await Promise.all([startPrometheusProcess({ global: { scrape_interval: "1m" } }), bundleCli("e2e-prometheus")]);
+  [prom, cli] = await Promise.all([startPrometheus({ scrapeInterval: "1m" }), bundleCli("e2e-prometheus")]);
 });
 afterAll(async () => {
   await prom?.stop();
@@ -227,7 +227,7 @@ describe("library → Prometheus 2.42", () => {
 
 describe("Prometheus restart in the middle of a stream", () => {
   it("a writer keeps pushing while Prometheus restarts; every sample arrives", async () => {
-    const restarting = await startPrometheusProcess({ global: { scrape_interval: "1m" } });
+    const restarting = await startPrometheus({ scrapeInterval: "1m" });
     try {
       const errors: PromwireError[] = [];
       const rw = remoteWrite({

@@ -12,7 +12,7 @@ import { Counter, Gauge, Histogram, Registry } from "../../core/metrics/index.ts
 import { startPushgateway, type Pushgateway } from "../support/pushgateway.ts";
 import { startPrometheus, type Prometheus } from "../support/prometheus.ts";
 import { bundleCli, ROOT, runCli } from "../cli/run-cli.ts";
-import { labelKey } from "./prometheus-process.ts";
+import { labelKey } from "../support/prometheus.ts";
 
 let pg: Pushgateway;
 let cli: string;

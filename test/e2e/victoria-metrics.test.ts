@@ -11,7 +11,7 @@ import { Counter, Gauge, Histogram, Registry } from "../../core/metrics/index.ts
 import type { Series } from "../../core/wire/types.ts";
 import { startVictoriaMetrics, type VictoriaMetrics } from "../support/victoria-metrics.ts";
 import { bundleCli, runCli } from "../cli/run-cli.ts";
-import { flatKey, labelKey } from "./prometheus-process.ts";
+import { flatKey, labelKey } from "../support/prometheus.ts";
 
 let vm: VictoriaMetrics;
 let cli: string;

@@ -19,6 +19,14 @@ export function readmeInstallBlock(name: string): string {
   return m[1];
 }
 
+/** README's Worker files, marked `readme-worker=<path>`. */
+export function readmeWorkerFiles(): Record<string, string> {
+  const text = readFileSync(join(ROOT, "README.md"), "utf8");
+  const out: Record<string, string> = {};
+  for (const m of text.matchAll(/^```\w+ readme-worker=(\S+)\n([\s\S]*?)^```$/gm)) out[m[1]] = m[2];
+  return out;
+}
+
 export interface PackedProject {
   /** The packed tarball. */
   readonly tarball: string;

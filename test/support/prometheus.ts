@@ -1,6 +1,7 @@
-// A real Prometheus for tests: Debian's `prometheus` (2.42) on a free 127.0.0.1 port with a
-// temporary data directory, the remote-write receiver, native histograms and exemplar storage
-// (flags: `prometheus --help`). The config file is JSON, which YAML accepts.
+// A real Prometheus for tests, the one launcher every suite uses: Debian's `prometheus` (2.42) on a
+// free 127.0.0.1 port with a temporary data directory, the remote-write receiver, native
+// histograms and exemplar storage (flags: `prometheus --help`), any config (JSON, which YAML
+// accepts), and restarts on the same port and data directory.
 import { freePort } from "./free-port.ts";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,6 +12,8 @@ import { join } from "node:path";
 export type ScrapeConfig = Record<string, unknown>;
 
 export interface PrometheusOptions {
+  /** The whole config file (as an object); when given, `scrapeConfigs` and `scrapeInterval` are not used. */
+  readonly config?: Record<string, unknown>;
   /** `scrape_configs` of the config file. Default: none. */
   readonly scrapeConfigs?: readonly ScrapeConfig[];
   /** `global.scrape_interval` (default `1s`, so tests need not wait long for a scrape). */
@@ -38,6 +41,11 @@ export interface Prometheus {
   query(promql: string, time?: number): Promise<PromSeriesResult[]>;
   /** `GET /api/v1/query_exemplars` → `data` (times in seconds). */
   queryExemplars(promql: string, start: number, end: number): Promise<PromExemplarResult[]>;
+  /**
+   * SIGTERM, wait for the exit, stay down `pauseMs`, start again on the same port and data
+   * directory, wait until ready.
+   */
+  restart(pauseMs?: number): Promise<{ downMs: number }>;
   /** Stop the server and delete its data directory. */
   stop(): Promise<void>;
 }
@@ -74,12 +82,14 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
   const interval = opts.scrapeInterval ?? "1s";
   writeFileSync(
     config,
-    JSON.stringify({ global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: "1m" }, scrape_configs: opts.scrapeConfigs ?? [] }),
+    JSON.stringify(opts.config ?? { global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: "1m" }, scrape_configs: opts.scrapeConfigs ?? [] }),
   );
-  let lastError: unknown;
-  for (let tries = 0; tries < 3; tries++) {
-    const port = await freePort();
-    const child: ChildProcess = spawn(
+  let child: ChildProcess | undefined;
+  let url = "";
+
+  /** Start on `port`; false when it did not come up (e.g. the port was taken meanwhile). */
+  const launch = async (port: number): Promise<string | undefined> => {
+    const proc = spawn(
       BINARY,
       [
         `--config.file=${config}`,
@@ -92,42 +102,89 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
+    child = proc;
     let stderr = "";
-    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-    const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && child.exitCode === null) {
+    proc.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && proc.exitCode === null) {
       try {
-        const res = await fetch(`${url}/-/ready`);
-        if (res.ok) {
-          return {
-            url,
-            query: (promql, time) =>
-              api<{ result: PromSeriesResult[] }>(
-                `${url}/api/v1/query?query=${encodeURIComponent(promql)}${time === undefined ? "" : `&time=${time / 1000}`}`,
-              ).then((d) => d.result),
-            queryExemplars: (promql, start, end) =>
-              api<PromExemplarResult[]>(`${url}/api/v1/query_exemplars?query=${encodeURIComponent(promql)}&start=${start}&end=${end}`),
-            stop: () =>
-              new Promise<void>((resolve) => {
-                const done = (): void => {
-                  rmSync(dir, { recursive: true, force: true });
-                  resolve();
-                };
-                if (child.exitCode !== null) return done();
-                child.once("exit", done);
-                child.kill("SIGTERM");
-              }),
-          };
-        }
+        if ((await fetch(`http://127.0.0.1:${port}/-/ready`)).ok) return undefined;
       } catch {
         // not listening yet
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 50));
     }
-    lastError = new Error(`prometheus did not become ready on port ${port}: ${stderr}`);
-    child.kill("SIGKILL");
+    proc.kill("SIGKILL");
+    return `prometheus did not become ready on port ${port}: ${stderr}`;
+  };
+  const halt = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+
+  let failure: string | undefined;
+  for (let tries = 0; tries < 3; tries++) {
+    const port = await freePort();
+    failure = await launch(port);
+    if (failure === undefined) {
+      url = `http://127.0.0.1:${port}`;
+      break;
+    }
   }
-  rmSync(dir, { recursive: true, force: true });
-  throw lastError;
+  if (failure !== undefined) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(failure);
+  }
+  const port = Number(new URL(url).port);
+  return {
+    url,
+    query: (promql, time) =>
+      api<{ result: PromSeriesResult[] }>(`${url}/api/v1/query?query=${encodeURIComponent(promql)}${time === undefined ? "" : `&time=${time / 1000}`}`).then((d) => d.result),
+    queryExemplars: (promql, start, end) => api<PromExemplarResult[]>(`${url}/api/v1/query_exemplars?query=${encodeURIComponent(promql)}&start=${start}&end=${end}`),
+    async restart(pauseMs = 0) {
+      const t0 = Date.now();
+      await halt();
+      await new Promise((r) => setTimeout(r, pauseMs));
+      const failed = await launch(port);
+      if (failed !== undefined) throw new Error(failed);
+      return { downMs: Date.now() - t0 };
+    },
+    async stop() {
+      await halt();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Raw samples of a range-vector result, keyed by the series' labels: `[ms, value]` pairs. */
+export function rawSamples(result: readonly PromSeriesResult[]): Map<string, [number, number][]> {
+  const out = new Map<string, [number, number][]>();
+  for (const r of result) {
+    const key = labelKey(r.metric);
+    out.set(key, (r.values ?? []).map(([t, v]) => [Math.round(t * 1000), promNumber(v)]));
+  }
+  return out;
+}
+
+/** A sample value as the query API writes it (`+Inf`, `-Inf`, `NaN` or a decimal). */
+export function promNumber(v: string): number {
+  return v === "+Inf" ? Infinity : v === "-Inf" ? -Infinity : Number(v);
+}
+
+/** `name{a="1",b="2"}` with labels sorted, as both sides of a comparison can build it. */
+export function labelKey(metric: Readonly<Record<string, string>>): string {
+  const { __name__: name = "", ...rest } = metric;
+  const pairs = Object.keys(rest)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(rest[k])}`);
+  return `${name}{${pairs.join(",")}}`;
+}
+
+/** Flat `[name, value, …]` labels (with `__name__`) → {@link labelKey}. */
+export function flatKey(labels: readonly string[]): string {
+  const m: Record<string, string> = {};
+  for (let i = 0; i < labels.length; i += 2) m[labels[i]] = labels[i + 1];
+  return labelKey(m);
 }
