@@ -53,7 +53,7 @@ const main = await build({
   chunkNames: "chunks/[name]-[hash]",
   // The generated messages are for users who bring @bufbuild/protobuf (peer of promwire/proto);
   // Workers' wrangler bundles the .wasm import as a CompiledWasm module itself.
-  external: ["*.wasm", "node:*"], // TEMP
+  external: ["@bufbuild/protobuf", "@bufbuild/protobuf/*", "*.wasm", "node:*"],
   metafile: true,
 });
 

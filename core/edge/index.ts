@@ -14,14 +14,8 @@ export {
   type CloseWithinOptions,
   type FlushReport,
 } from "./flush.ts";
-export {
-  dropIsolateMetrics,
-  isolateMetrics,
-  type IsolateFlushOptions,
-  type IsolateMetrics,
-  type IsolateMetricsOptions,
-  type IsolateStats,
-} from "./isolate.ts";
+export { dropIsolateMetrics, type IsolateFlushOptions, type IsolateMetricsOptions, type IsolateState, type IsolateStats } from "./isolate.ts";
+export { isolateMetrics, type IsolateMetrics } from "./isolate-metrics.ts";
 export {
   deleteStaleGroups,
   freshnessAlertRule,

@@ -6,22 +6,16 @@
  * reads as a reset per push (`resets()` counts them, `rate()` is garbage). The isolate registry
  * is made once, anchored on `globalThis` under a `Symbol.for` key (so two copies of promwire in
  * one bundle still share it): counters stay cumulative, gauges keep the last value written, and
- * {@link IsolateMetrics.flush} sends it all in one batch per interval, with timestamps that never
+ * {@link IsolateState.flush} sends it all in one batch per interval, with timestamps that never
  * go back for any series (see {@link SeriesTimestamps}), one flush in flight at a time.
  */
 
-import { MetricError } from "../errors.ts";
 import { familiesToSeries } from "../exposition/to-series.ts";
 import type { RemoteWriter } from "../client/remote-write/remote-writer.ts";
 import type { RemoteWriteOptions } from "../client/remote-write/options.ts";
 import { systemClock, type Clock } from "../metrics/clock.ts";
-import { Counter, type CounterOptions } from "../metrics/counter.ts";
-import { Gauge, type GaugeOptions } from "../metrics/gauge.ts";
-import { Histogram, type HistogramOptions } from "../metrics/histogram.ts";
-import type { Collector } from "../metrics/metric.ts";
 import { Registry, type RegistryOptions } from "../metrics/registry.ts";
 import type { MetricFamily } from "../exposition/model.ts";
-import { Summary, type SummaryOptions } from "../metrics/summary.ts";
 import { closeWithin, DEFAULT_FLUSH_DEADLINE_MS, EDGE_REMOTE_WRITE_DEFAULTS, type FlushReport } from "./flush.ts";
 import { SeriesTimestamps, type SeriesTimestampsOptions } from "./series-timestamps.ts";
 
@@ -37,7 +31,7 @@ export interface IsolateMetricsOptions {
   /** Labels on every series (e.g. `{ service: "api" }`). */
   readonly defaultLabels?: Readonly<Record<string, string>>;
   /**
-   * A label whose value is this isolate's random id ({@link IsolateMetrics.id}), added to every
+   * A label whose value is this isolate's random id ({@link IsolateState.id}), added to every
    * series. Many isolates (or processes) run at once, each with its own cumulative counter: they
    * must not write the same series, or the receiver sees values jump back and forth (false
    * resets) and refuses samples as out of order. Aggregate with `sum without (isolate) (rate(…))`.
@@ -50,7 +44,7 @@ export interface IsolateMetricsOptions {
   readonly clock?: Clock;
 }
 
-/** Options of {@link IsolateMetrics.flush}. */
+/** Options of {@link IsolateState.flush}. */
 export interface IsolateFlushOptions {
   /**
    * Make the writer for this flush; called only when a flush runs, and closed by it. It gets
@@ -67,7 +61,7 @@ export interface IsolateFlushOptions {
   readonly deadlineMs?: number;
 }
 
-/** Counts of {@link IsolateMetrics.flush} calls. */
+/** Counts of {@link IsolateState.flush} calls. */
 export interface IsolateStats {
   /** Flushes started. */
   readonly flushes: number;
@@ -85,19 +79,14 @@ export interface IsolateStats {
   readonly flushing: boolean;
 }
 
-/** The isolate-wide metrics: see {@link isolateMetrics}. */
-export interface IsolateMetrics {
+/** The isolate-wide registry and its flushing: see {@link isolateState} (and `isolateMetrics`, which adds get-or-create helpers). */
+export interface IsolateState {
   /** This isolate's random id (16 hex digits), made on first use (Workers refuse random numbers in global scope). */
   readonly id: string;
   /** The shared registry. Register metrics once, or use the get-or-create helpers below. */
   readonly registry: Registry;
   /** The per-series timestamp policy every flush uses. */
   readonly timestamps: SeriesTimestamps;
-  /** The counter of this name, created on first call (later calls must agree on type and label names). */
-  counter<const N extends string = never>(options: Omit<CounterOptions<N>, "registry">): Counter<N>;
-  gauge<const N extends string = never>(options: Omit<GaugeOptions<N>, "registry">): Gauge<N>;
-  histogram<const N extends string = never>(options: Omit<HistogramOptions<N>, "registry">): Histogram<N>;
-  summary<const N extends string = never>(options: Omit<SummaryOptions<N>, "registry">): Summary<N>;
   /**
    * Snapshot the registry and send it, if the interval has passed and no other flush is running;
    * else return undefined. Hand the promise to `ctx.waitUntil`. It never rejects.
@@ -108,7 +97,7 @@ export interface IsolateMetrics {
   stats(): IsolateStats;
 }
 
-type Store = Map<string, IsolateMetrics>;
+type Store = Map<string, IsolateState>;
 
 function store(): Store {
   const g = globalThis as unknown as Record<symbol, Store | undefined>;
@@ -129,33 +118,24 @@ function randomId(): string {
 }
 
 /**
- * The isolate-wide (process-wide) metrics of this name: created on the first call, the same
- * object on every later call in this isolate, even from another copy of promwire.
- *
- * @example
- * // Worker: module scope runs once per isolate; every request increments the same counter.
- * const iso = isolateMetrics({ defaultLabels: { service: "api" } });
- * export default {
- *   async fetch(req, env, ctx) {
- *     iso.counter({ name: "worker_requests_total", help: "Requests." }).inc();
- *     const done = iso.flush({ writer: (o) => remoteWrite({ ...o, url: env.RW_URL, flushOnExit: false }) });
- *     if (done) ctx.waitUntil(done);
- *     return new Response("ok");
- *   },
- * };
+ * The isolate-wide (process-wide) registry and flushing of this name: created on the first call,
+ * the same object on every later call in this isolate, even from another copy of promwire.
+ * (`isolateMetrics` adds get-or-create helpers for the metric types; this alone carries none of
+ * them, so a Worker bundles only the metric types it uses.)
+ * @example const iso = isolateState({ name: "withMetrics" }); new Counter({ name: "x_total", help: "X.", registry: iso.registry });
  */
-export function isolateMetrics(options: IsolateMetricsOptions = {}): IsolateMetrics {
+export function isolateState(options: IsolateMetricsOptions = {}): IsolateState {
   const name = options.name ?? "default";
   const s = store();
   let m = s.get(name);
   if (m === undefined) {
-    m = createIsolateMetrics(options);
+    m = createIsolateState(options);
     s.set(name, m);
   }
   return m;
 }
 
-/** Forget the isolate metrics of a name (tests; a later {@link isolateMetrics} starts afresh). */
+/** Forget the isolate metrics of a name (tests; a later `isolateMetrics` starts afresh). */
 export function dropIsolateMetrics(name = "default"): boolean {
   return store().delete(name);
 }
@@ -178,7 +158,7 @@ class IsolateRegistry extends Registry {
   }
 }
 
-function createIsolateMetrics(options: IsolateMetricsOptions): IsolateMetrics {
+function createIsolateState(options: IsolateMetricsOptions): IsolateState {
   let id: string | undefined;
   const getId = (): string => (id ??= randomId());
   const clock = options.clock ?? systemClock;
@@ -199,21 +179,6 @@ function createIsolateMetrics(options: IsolateMetricsOptions): IsolateMetrics {
   let lost = 0;
   let abandoned = 0;
   let lastReport: FlushReport | undefined;
-
-  function getOrCreate<T extends Collector>(metricName: string, type: string, labelNames: readonly string[] | undefined, make: () => T): T {
-    const existing = registry.get(metricName) as (Collector & { labelNames?: readonly string[] }) | undefined;
-    if (existing === undefined) return make();
-    const want = labelNames ?? [];
-    const have = existing.labelNames ?? [];
-    if (existing.type !== type || have.length !== want.length || have.some((n, i) => n !== want[i])) {
-      throw new MetricError(
-        "duplicate-registration",
-        metricName,
-        `already registered in the isolate registry as a ${existing.type ?? "collector"} with labels [${have.join(", ")}]`,
-      );
-    }
-    return existing as unknown as T;
-  }
 
   const flush = (o: IsolateFlushOptions): Promise<FlushReport> | undefined => {
     const now = clock.now();
@@ -273,10 +238,6 @@ function createIsolateMetrics(options: IsolateMetricsOptions): IsolateMetrics {
     },
     registry,
     timestamps,
-    counter: (o) => getOrCreate(o.name, "counter", o.labelNames, () => new Counter({ ...o, registry })),
-    gauge: (o) => getOrCreate(o.name, "gauge", o.labelNames, () => new Gauge({ ...o, registry })),
-    histogram: (o) => getOrCreate(o.name, "histogram", o.labelNames, () => new Histogram({ ...o, registry })),
-    summary: (o) => getOrCreate(o.name, "summary", o.labelNames, () => new Summary({ ...o, registry })),
     flush,
     nextFlushIn: (intervalMs) => (lastStart === undefined ? 0 : Math.max(0, lastStart + intervalMs - clock.now())),
     stats: () => ({ flushes, notDue, busy, lost, abandoned, lastReport, flushing: inFlight !== undefined }),

@@ -11,7 +11,7 @@ import { Registry } from "../metrics/registry.ts";
 import { remoteWriteOptionsFromEnv } from "../runtime/env-config.ts";
 import type { RuntimeRemoteWriteOptions } from "../runtime/api.ts";
 import { DEFAULT_FLUSH_DEADLINE_MS } from "./flush.ts";
-import { isolateMetrics, type IsolateFlushOptions, type IsolateMetrics } from "./isolate.ts";
+import { isolateState, type IsolateFlushOptions, type IsolateState } from "./isolate.ts";
 
 /** Default least time between two isolate flushes, ms (`PROMWIRE_FLUSH_INTERVAL_MS` overrides it). */
 export const DEFAULT_FLUSH_INTERVAL_MS = 10_000;
@@ -35,7 +35,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * point where a flush would no longer fit, it flushes regardless of the interval. It flushes
  * again if requests ended while its flush ran (`generation` moved on).
  */
-async function trailingFlush(iso: IsolateMetrics, options: IsolateFlushOptions & { readonly intervalMs: number; readonly deadlineMs: number }, generation: () => number): Promise<void> {
+async function trailingFlush(iso: IsolateState, options: IsolateFlushOptions & { readonly intervalMs: number; readonly deadlineMs: number }, generation: () => number): Promise<void> {
   const started = Date.now();
   let sent = -1;
   for (;;) {
@@ -179,7 +179,7 @@ function wrap<Env, M>(
   const h = typeof handler === "function" ? { fetch: handler } : handler;
   const timeoutMs = options.pushTimeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS;
   const perRequest = options.scope === "request";
-  let iso: IsolateMetrics | undefined;
+  let iso: IsolateState | undefined;
   let isoMetrics: M | undefined;
   let defined = false;
   /** Requests ended so far (isolate scope), and the trailing flush that covers them, if running. */
@@ -197,13 +197,13 @@ function wrap<Env, M>(
   const begin = (env: Env): RequestMetrics<M> => {
     if (!perRequest) {
       // Module state lives as long as the isolate: define the metrics once.
-      iso ??= isolateMetrics({ name: "withMetrics" });
+      iso ??= isolateState({ name: "withMetrics" });
       if (!defined) {
         defined = true;
         isoMetrics = options.metrics?.(iso.registry);
       }
     }
-    const registry = perRequest ? new Registry() : (iso as IsolateMetrics).registry;
+    const registry = perRequest ? new Registry() : (iso as IsolateState).registry;
     const metrics = (perRequest ? options.metrics?.(registry) : isoMetrics) as M;
     let writer: RemoteWriter;
     try {
@@ -219,7 +219,7 @@ function wrap<Env, M>(
     if (!perRequest) {
       // The request's own writer carries only what the handler wrote to it directly.
       ctx.waitUntil(m.writer.close({ timeoutMs }));
-      const isolate = iso as IsolateMetrics;
+      const isolate = iso as IsolateState;
       const flushOptions = {
         intervalMs: options.flushIntervalMs ?? intervalFromEnv(env) ?? DEFAULT_FLUSH_INTERVAL_MS,
         deadlineMs: Math.min(timeoutMs, DEFAULT_FLUSH_DEADLINE_MS),

@@ -8,8 +8,9 @@ import type { RemoteWriter } from "../../core/client/remote-write/remote-writer.
 import type { FetchLike } from "../../core/client/http/types.ts";
 import { MetricError } from "../../core/errors.ts";
 import { closeWithin, dropIsolateMetrics, isolateMetrics } from "../../core/edge/index.ts";
+import * as edge from "../../core/edge/isolate-metrics.ts";
+import * as state from "../../core/edge/isolate.ts";
 import { ISOLATE_STORE_KEY } from "../../core/edge/isolate.ts";
-import * as edge from "../../core/edge/isolate.ts";
 import { decodeWriteRequest } from "../../core/wire/decode.ts";
 import { decompress } from "../../core/wire/snappy.ts";
 
@@ -43,14 +44,18 @@ describe("isolateMetrics", () => {
     expect(isolateMetrics({ name: "t-anchor" })).toBe(a);
     const store = (globalThis as unknown as Record<symbol, Map<string, unknown>>)[Symbol.for("promwire.isolate-metrics.v1")];
     expect(ISOLATE_STORE_KEY).toBe(Symbol.for("promwire.isolate-metrics.v1"));
-    expect(store.get("t-anchor")).toBe(a);
+    expect((store.get("t-anchor") as { registry: unknown }).registry).toBe(a.registry);
     expect(Object.keys(globalThis)).not.toContain(String(ISOLATE_STORE_KEY));
   });
 
   it("a second copy of the module (as a bundler may load it) gets the same registry and metrics", async () => {
-    const path = "../../core/edge/isolate.ts?second-copy";
+    const statePath = "../../core/edge/isolate.ts?second-copy";
+    const stateCopy = (await import(/* @vite-ignore */ statePath)) as typeof state;
+    expect(stateCopy.isolateState).not.toBe(state.isolateState); // really another module instance
+    expect(stateCopy.isolateState({ name: "t-copy" })).toBe(state.isolateState({ name: "t-copy" }));
+    const path = "../../core/edge/isolate-metrics.ts?second-copy";
     const copy = (await import(/* @vite-ignore */ path)) as typeof edge;
-    expect(copy.isolateMetrics).not.toBe(edge.isolateMetrics); // really another module instance
+    expect(copy.isolateMetrics).not.toBe(edge.isolateMetrics);
     const a = edge.isolateMetrics({ name: "t-copy" });
     const b = copy.isolateMetrics({ name: "t-copy" });
     expect(b).toBe(a);
