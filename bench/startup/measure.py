@@ -2,8 +2,9 @@
 
 Usage: python3 measure.py CMD [ARGS...]; writes {"ms", "maxrssKb", "exit"} as JSON to fd 3.
 Wall time runs from just before fork to wait4's return (this wrapper's own start-up is not in it);
-peak RSS is the child's ru_maxrss from wait4 (kilobytes on Linux). The child inherits stdout and
-stderr, not fd 3.
+peak RSS is the child's ru_maxrss from wait4 (kilobytes on Linux). Linux counts the forked copy of
+this wrapper (about 10 MB) into it, a floor far below any runtime's own peak. The child inherits
+stdout and stderr, not fd 3.
 """
 import json
 import os
