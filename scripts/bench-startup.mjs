@@ -88,10 +88,11 @@ if (ONLY.has("workerd") && !existsSync(WRANGLER)) fail("wrangler is not installe
 const miniflare = ONLY.has("workerd")
   ? await import("miniflare").catch((e) => fail(`miniflare cannot be loaded (${e.message}): run \`npm ci\`.`))
   : undefined;
-const PYTHON = process.env.RSS_TOOL !== "time" && versionOf("python3") ? "python3" : undefined;
+// The system python first: a version-manager shim (pyenv's is a shell script) costs a second a run.
+const PYTHON = process.env.RSS_TOOL === "time" ? undefined : ["/usr/bin/python3", "python3"].find((p) => versionOf(p));
 const GNU_TIME = !PYTHON && existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
 if (!PYTHON && !GNU_TIME) fail("peak RSS needs python3 (os.wait4) or GNU time at /usr/bin/time; neither is present.");
-const rssTool = PYTHON ? "python3 os.wait4 → ru_maxrss (bench/startup/measure.py)" : "/usr/bin/time -f %M";
+const rssTool = PYTHON ? `${PYTHON} bench/startup/measure.py (fork + os.wait4: ru_maxrss, ru_utime + ru_stime)` : "/usr/bin/time -f '%M %U %S'";
 const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
 
 // ---------------------------------------------------------------------------------------------
@@ -209,7 +210,7 @@ function measureProcess(rt, file, args = []) {
   const [cmd, cmdArgs] = commandFor[rt](file);
   const argv = [cmd, ...cmdArgs, ...args];
   const timeFile = join(work, "time.out");
-  const [wrapper, wrapperArgs] = PYTHON ? [PYTHON, [join(probes, "measure.py"), ...argv]] : [GNU_TIME, ["-f", "%M", "-o", timeFile, ...argv]];
+  const [wrapper, wrapperArgs] = PYTHON ? [PYTHON, ["-I", join(probes, "measure.py"), ...argv]] : [GNU_TIME, ["-f", "%M %U %S", "-o", timeFile, ...argv]];
   return new Promise((done, reject) => {
     const t0 = performance.now();
     const child = spawn(wrapper, wrapperArgs, { cwd: consumer, env: childEnv, stdio: ["ignore", "pipe", "pipe", "pipe"], detached: true });
@@ -230,11 +231,14 @@ function measureProcess(rt, file, args = []) {
       const wallMs = performance.now() - t0;
       let r;
       if (PYTHON) r = report ? JSON.parse(report) : { exit: code ?? signal };
-      else r = { ms: wallMs, maxrssKb: Number(readFileSync(timeFile, "utf8").trim().split("\n").at(-1)), exit: code ?? signal };
+      else {
+        const [rss, user, sys] = readFileSync(timeFile, "utf8").trim().split("\n").at(-1).split(" ").map(Number);
+        r = { ms: wallMs, cpuMs: (user + sys) * 1000, maxrssKb: rss, exit: code ?? signal };
+      }
       if (r.exit !== 0) {
         return reject(new Error(`${rt} ${relative(consumer, file)} failed (exit ${r.exit}${signal === "SIGKILL" ? ", killed after 60 s" : ""}):\n${(err || out).trim()}`));
       }
-      done({ ms: r.ms, rssKb: r.maxrssKb });
+      done({ ms: r.ms, cpuMs: r.cpuMs, rssKb: r.maxrssKb });
     });
   });
 }
@@ -398,10 +402,14 @@ const kib = (b) => `${(b / KiB).toFixed(1)} KiB`;
 
 function timeRow(id, label, { bare, target } = {}) {
   const s = summary(id, "ms");
+  const cpu = summary(id, "cpuMs");
   rows.push({
-    id: `${id}.ms`, label, unit: "ms", ...s,
+    id: `${id}.ms`, label, unit: "ms", ...s, cpuMs: cpu,
     overBare: bare ? pairedDelta(id, bare, "ms") : undefined,
-    text: { median: ms(s.median), range: `${s.min.toFixed(0)}–${s.max.toFixed(0)}`, overBare: bare ? signedMs(pairedDelta(id, bare, "ms")) : "" },
+    text: {
+      median: ms(s.median), range: `${s.min.toFixed(0)}–${s.max.toFixed(0)}`, overBare: bare ? signedMs(pairedDelta(id, bare, "ms")) : "",
+      cpu: `${cpu.median.toFixed(0)} ms${bare ? ` (${signedMs(pairedDelta(id, bare, "cpuMs"))})` : ""}`,
+    },
     target,
   });
 }
@@ -420,7 +428,7 @@ function deltaTarget(a, b, key, limit, what, fmt) {
   return { text: `≤ ${what}${limit ? ` + ${fmt(limit).replace(/^\+/, "")}` : ""}: ${fmt(delta)}`, value: delta, limit, ok: delta <= limit };
 }
 
-const versions = { node: NODE.version, deno: DENO?.version, bun: BUN && `Bun ${BUN.version}` };
+const versions = { node: ONLY.has("node") ? NODE.version : undefined, deno: DENO?.version, bun: BUN && `Bun ${BUN.version}` };
 for (const rt of ["node", "deno", "bun"]) {
   if (!ONLY.has(rt)) continue;
   const R = rt[0].toUpperCase() + rt.slice(1);
@@ -488,12 +496,13 @@ if (JSON_OUT) {
 } else {
   const mark = (t) => (t ? `${t.text} ${t.ok ? "✓" : "✗"}` : "");
   console.log(`\nStart-up of a short-lived run (issue 11): ${RUNS} interleaved rounds of fresh processes, medians; over bare / targets are medians of per-round differences`);
-  console.log(`${[versions.node, versions.deno, versions.bun].filter(Boolean).join(", ")}${workerd.version ? `, workerd ${workerd.version} (miniflare ${workerd.miniflareVersion})` : ""}; peak RSS: ${rssTool}`);
+  console.log(`${[versions.node, versions.deno, versions.bun].filter(Boolean).join(", ")}${workerd.version ? `, workerd ${workerd.version} (miniflare ${workerd.miniflareVersion})` : ""}; peak RSS and CPU time: ${rssTool}`);
   console.log(`package: ${basename(tgz)} (${kib(tgzBytes)}), installed alone into a fresh project; probes in bench/startup/; receiver on 127.0.0.1 answering 204\n`);
-  console.log("| row | median | min–max | over bare | target |");
-  console.log("| --- | ---: | ---: | ---: | --- |");
-  for (const r of rows) console.log(`| ${r.label} | ${r.text.median} | ${r.text.range} | ${r.text.overBare} | ${mark(r.target)} |`);
-  if (ONLY.has("workerd")) console.log(`\nworkerd "over bare" is over the empty Worker, same round.`);
+  console.log("| row | median | min–max | over bare | target | CPU user+sys (over bare) |");
+  console.log("| --- | ---: | ---: | ---: | --- | ---: |");
+  for (const r of rows) console.log(`| ${r.label} | ${r.text.median} | ${r.text.range} | ${r.text.overBare} | ${mark(r.target)} | ${r.text.cpu ?? ""} |`);
+  console.log(`\nWall times are the targets; the CPU column (the child's own user + system time) moves less when other work shares the cores.`);
+  if (ONLY.has("workerd")) console.log(`workerd "over bare" is over the empty Worker, same round.`);
   if (workerd.deliveredInWarmUp === false) console.log("note: in the warm-up the README's Worker pushed nothing to the receiver within 3 s of its first response.");
   if (wrangler.totalUploadLine) console.log(`wrangler itself printed: ${wrangler.totalUploadLine} (JS and WASM together); JS gzip above is zlib's default level per file.`);
   console.log(`largest packages in node_modules: ${packages.slice(0, 6).map((p) => `${p.name} ${(p.bytes / MiB).toFixed(1)} MiB`).join(", ")}`);

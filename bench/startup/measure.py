@@ -1,8 +1,8 @@
 """Run one command as a child and report its wall time and peak RSS, measured from outside.
 
-Usage: python3 measure.py CMD [ARGS...]; writes {"ms", "maxrssKb", "exit"} as JSON to fd 3.
+Usage: python3 measure.py CMD [ARGS...]; writes {"ms", "cpuMs", "maxrssKb", "exit"} as JSON to fd 3.
 Wall time runs from just before fork to wait4's return (this wrapper's own start-up is not in it);
-peak RSS is the child's ru_maxrss from wait4 (kilobytes on Linux). Linux counts the forked copy of
+CPU time is the child's user + system time; peak RSS is its ru_maxrss from wait4 (kilobytes on Linux). Linux counts the forked copy of
 this wrapper (about 10 MB) into it, a floor far below any runtime's own peak. The child inherits
 stdout and stderr, not fd 3.
 """
@@ -23,4 +23,5 @@ if pid == 0:
     os._exit(127)
 _, status, usage = os.wait4(pid, 0)
 ms = (time.perf_counter() - t0) * 1000
-os.write(3, json.dumps({"ms": ms, "maxrssKb": usage.ru_maxrss, "exit": os.waitstatus_to_exitcode(status)}).encode())
+cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000
+os.write(3, json.dumps({"ms": ms, "cpuMs": cpu_ms, "maxrssKb": usage.ru_maxrss, "exit": os.waitstatus_to_exitcode(status)}).encode())
