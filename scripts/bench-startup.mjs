@@ -496,7 +496,8 @@ if (JSON_OUT) {
 } else {
   const mark = (t) => (t ? `${t.text} ${t.ok ? "✓" : "✗"}` : "");
   console.log(`\nStart-up of a short-lived run (issue 11): ${RUNS} interleaved rounds of fresh processes, medians; over bare / targets are medians of per-round differences`);
-  console.log(`${[versions.node, versions.deno, versions.bun].filter(Boolean).join(", ")}${workerd.version ? `, workerd ${workerd.version} (miniflare ${workerd.miniflareVersion})` : ""}; peak RSS and CPU time: ${rssTool}`);
+  const runtimes = [versions.node, versions.deno, versions.bun, workerd.version && `workerd ${workerd.version} (miniflare ${workerd.miniflareVersion})`];
+  console.log(`${runtimes.filter(Boolean).join(", ")}; peak RSS and CPU time: ${rssTool}`);
   console.log(`package: ${basename(tgz)} (${kib(tgzBytes)}), installed alone into a fresh project; probes in bench/startup/; receiver on 127.0.0.1 answering 204\n`);
   console.log("| row | median | min–max | over bare | target | CPU user+sys (over bare) |");
   console.log("| --- | ---: | ---: | ---: | --- | ---: |");
