@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // `npm run bundle-size`: bundle the example Worker (examples/workers/src/index.ts: imports
-// `promwire/workers`, counts requests, pushes by remote write) with esbuild, minified and
-// tree-shaken as wrangler would, and report raw and gzipped sizes of the JS and of the WASM
-// module separately. `--json` prints one JSON object (used by test/runtimes/bundle-size.test.ts);
-// `--top` lists the largest inputs. Limit: gzipped JS ≤ 60 KB.
+// `promwire/workers` — the built package, dist/, as a user gets it — counts requests, pushes by
+// remote write) with esbuild, minified and tree-shaken, and report raw and gzipped sizes of the
+// JS and of the WASM module separately. `--json` prints one JSON object (used by
+// test/runtimes/bundle-size.test.ts); `--top` lists the largest inputs. Limit: gzipped JS ≤ 48 KB
+// (what a user's own minified build ships; test/e2e/wrangler.test.ts measures wrangler's default,
+// unminified build of the README's Worker).
 import { build } from "esbuild";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 
-export const GZIP_JS_LIMIT = 60 * 1024;
+export const GZIP_JS_LIMIT = 48 * 1024;
 const root = resolve(import.meta.dirname, "..");
 const outdir = resolve(root, ".cache/bundle-size");
 mkdirSync(outdir, { recursive: true });
@@ -24,15 +26,15 @@ const result = await build({
   conditions: ["workerd", "worker", "browser", "import"],
   target: "es2022",
   outfile: resolve(outdir, "worker.js"),
-  // The package as users import it (this checkout is the package).
-  alias: { "promwire/workers": resolve(root, "adapters/workers.ts") },
+  // The package as users import it: the build in dist/ (`npm run build`; npm test builds first).
+  alias: { "promwire/workers": resolve(root, "dist/workers.js") },
   // wrangler uploads the .wasm as a separate CompiledWasm module: measured on its own below.
   external: ["*.wasm"],
   metafile: true,
   logLevel: "error",
 });
 const js = readFileSync(resolve(outdir, "worker.js"));
-const wasm = readFileSync(resolve(root, "adapters/snappy.wasm"));
+const wasm = readFileSync(resolve(root, "dist/snappy.wasm"));
 const gz = (b) => gzipSync(b, { level: 9 }).length;
 const report = {
   js: { raw: js.length, gzip: gz(js) },

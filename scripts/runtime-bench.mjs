@@ -3,7 +3,7 @@
 // against the local receiver (cli/receiver.ts) in this process, on 127.0.0.1.
 //
 // Node, Bun, Deno: test/runtimes/probe/probe.ts in a fresh process per run (RUNS runs, medians):
-//   import     the adapter module's import (Node and Bun: the built package, dist/adapters/*.js;
+//   import     the adapter module's import (Node and Bun: the built package, dist/*.js;
 //              Deno: adapters/deno.ts, as from JSR, transpile cache warm after the first run)
 //   1st req    from before the import to the first encoded, compressed request handed to fetch
 //   1st write  until that write is acknowledged
@@ -23,7 +23,7 @@ const RUNS = Number(process.env.RUNS ?? 5);
 const root = resolve(import.meta.dirname, "..");
 const cache = resolve(root, ".cache/runtime-bench");
 mkdirSync(cache, { recursive: true });
-if (!existsSync(resolve(root, "dist/adapters/node.js"))) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+if (!existsSync(resolve(root, "dist/node.js"))) execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
 
 // The receiver, bundled for Node 20.
 await build({
@@ -62,8 +62,8 @@ const med = (runs, key) => median(runs.map((r) => r[key]));
 
 const rows = [];
 const processRuntimes = [
-  ["node", `Node ${process.version}`, process.execPath, [`${cache}/probe-node.mjs`, url, pathToFileURL(`${root}/dist/adapters/node.js`).href]],
-  ["bun", `Bun ${version(bin("bun"), ["--version"])}`, bin("bun"), ["test/runtimes/probe/probe-bun.ts", url, `${root}/dist/adapters/bun.js`]],
+  ["node", `Node ${process.version}`, process.execPath, [`${cache}/probe-node.mjs`, url, pathToFileURL(`${root}/dist/node.js`).href]],
+  ["bun", `Bun ${version(bin("bun"), ["--version"])}`, bin("bun"), ["test/runtimes/probe/probe-bun.ts", url, `${root}/dist/bun.js`]],
   ["deno", version(bin("deno"), ["--version"]).replace("deno", "Deno"), bin("deno"), ["run", "--allow-net", "test/runtimes/probe/probe-deno.ts", url]],
 ];
 for (const [name, label, cmd, args] of processRuntimes) {
