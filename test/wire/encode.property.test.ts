@@ -92,6 +92,36 @@ describe("frozen label arrays take the cached path and still equal toBinary", ()
   });
 });
 
+describe("v2 label ids cached by request position", () => {
+  it("a request that keeps some label strings of the previous one at the same positions (fresh arrays) stays byte-exact", () => {
+    const enc = new WriteRequestEncoder();
+    fc.assert(
+      fc.property(request, fc.array(fc.tuple(fc.nat(), fc.nat(), fc.string({ maxLength: 6 })), { maxLength: 8 }), ([list, metadata], edits) => {
+        expect(hex(enc.encode(list, { version: "v2", metadata }))).toBe(hex(referenceV2(list, metadata)));
+        // Fresh label arrays holding the same string objects, with some values replaced: the
+        // replaced positions must miss the cache, the others hit it.
+        const next = list.map((s) => ({ ...s, labels: [...s.labels] }));
+        for (const [si, li, value] of edits) {
+          if (next.length === 0) break;
+          const labels = next[si % next.length].labels as string[];
+          if (labels.length > 0) labels[(li % (labels.length / 2)) * 2 + 1] = value;
+        }
+        const valid = next.filter((s) => {
+          try {
+            new WriteRequestEncoder().encode([s], { version: "v2" });
+            return true;
+          } catch {
+            return false;
+          }
+        });
+        expect(hex(enc.encode(valid, { version: "v2", metadata }))).toBe(hex(referenceV2(valid, metadata)));
+        expect(hex(enc.encode(list, { version: "v2", metadata }))).toBe(hex(referenceV2(list, metadata)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe("v2 interner bound", () => {
   it("starts afresh past its bound and stays byte-exact, frozen ids included", () => {
     const enc = new WriteRequestEncoder();
