@@ -6,6 +6,7 @@ export {
   initSnappy,
   isSnappyReady,
   snappyDeclaredLength,
+  SnappyCompressor,
   SnappyNotInitialisedError,
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   type DecompressOptions,
@@ -20,4 +21,21 @@ export {
   labelsFromRecord,
   type NameValidation,
 } from "./label-rules.ts";
+export {
+  ClientMetricType,
+  decodeMetricFamiliesDelimited,
+  encodeMetricFamiliesDelimited,
+  type BucketMessage,
+  type BucketSpanMessage,
+  type CounterMessage,
+  type DecodedMetricFamily,
+  type ExemplarMessage,
+  type HistogramMessage,
+  type MetricFamilyMessage,
+  type MetricMessage,
+  type QuantileMessage,
+  type SummaryMessage,
+  type TimestampMessage,
+  type ValueMessage,
+} from "./metric-family.ts";
 export * from "./types.ts";
