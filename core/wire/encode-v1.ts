@@ -13,31 +13,30 @@ import { type ProtoWriter, tag, varintSize, WireType } from "./proto-writer.ts";
 import type { SeriesRules } from "./series-rules.ts";
 import type { Exemplar, Labels, MetricMetadata, Series } from "./types.ts";
 
-const { Varint, Bit64, LengthDelimited: LEN } = WireType;
 
 // WriteRequest
-const WRITE_REQUEST_TIMESERIES = tag(1, LEN);
-const WRITE_REQUEST_METADATA = tag(3, LEN);
+const WRITE_REQUEST_TIMESERIES = tag(1, WireType.LengthDelimited);
+const WRITE_REQUEST_METADATA = tag(3, WireType.LengthDelimited);
 // TimeSeries
-const TIMESERIES_LABELS = tag(1, LEN);
-const TIMESERIES_SAMPLES = tag(2, LEN);
-const TIMESERIES_EXEMPLARS = tag(3, LEN);
-const TIMESERIES_HISTOGRAMS = tag(4, LEN);
+const TIMESERIES_LABELS = tag(1, WireType.LengthDelimited);
+const TIMESERIES_SAMPLES = tag(2, WireType.LengthDelimited);
+const TIMESERIES_EXEMPLARS = tag(3, WireType.LengthDelimited);
+const TIMESERIES_HISTOGRAMS = tag(4, WireType.LengthDelimited);
 // Label
-const LABEL_NAME = tag(1, LEN);
-const LABEL_VALUE = tag(2, LEN);
+const LABEL_NAME = tag(1, WireType.LengthDelimited);
+const LABEL_VALUE = tag(2, WireType.LengthDelimited);
 // Sample
-const SAMPLE_VALUE = tag(1, Bit64);
-const SAMPLE_TIMESTAMP = tag(2, Varint);
+const SAMPLE_VALUE = tag(1, WireType.Bit64);
+const SAMPLE_TIMESTAMP = tag(2, WireType.Varint);
 // Exemplar (labels = 1 as in TimeSeries)
-const EXEMPLAR_LABELS = tag(1, LEN);
-const EXEMPLAR_VALUE = tag(2, Bit64);
-const EXEMPLAR_TIMESTAMP = tag(3, Varint);
+const EXEMPLAR_LABELS = tag(1, WireType.LengthDelimited);
+const EXEMPLAR_VALUE = tag(2, WireType.Bit64);
+const EXEMPLAR_TIMESTAMP = tag(3, WireType.Varint);
 // MetricMetadata
-const METADATA_TYPE = tag(1, Varint);
-const METADATA_FAMILY_NAME = tag(2, LEN);
-const METADATA_HELP = tag(4, LEN);
-const METADATA_UNIT = tag(5, LEN);
+const METADATA_TYPE = tag(1, WireType.Varint);
+const METADATA_FAMILY_NAME = tag(2, WireType.LengthDelimited);
+const METADATA_HELP = tag(4, WireType.LengthDelimited);
+const METADATA_UNIT = tag(5, WireType.LengthDelimited);
 
 /** A series of ~100–16,000 bytes is the common case: its length takes two varint bytes. */
 const SERIES_LENGTH_RESERVE = 2;

@@ -13,29 +13,28 @@ import { ProtoWriter, tag, varintSize, varintSize32, WireType } from "./proto-wr
 import type { SeriesRules } from "./series-rules.ts";
 import type { Labels, Series, SeriesMetadata } from "./types.ts";
 
-const { Varint, Bit64, LengthDelimited: LEN } = WireType;
 
 // Request
-const REQUEST_SYMBOLS = tag(4, LEN);
-const REQUEST_TIMESERIES = tag(5, LEN);
+const REQUEST_SYMBOLS = tag(4, WireType.LengthDelimited);
+const REQUEST_TIMESERIES = tag(5, WireType.LengthDelimited);
 // TimeSeries
-const TIMESERIES_LABELS_REFS = tag(1, LEN); // packed uint32
-const TIMESERIES_SAMPLES = tag(2, LEN);
-const TIMESERIES_HISTOGRAMS = tag(3, LEN);
-const TIMESERIES_EXEMPLARS = tag(4, LEN);
-const TIMESERIES_METADATA = tag(5, LEN);
+const TIMESERIES_LABELS_REFS = tag(1, WireType.LengthDelimited); // packed uint32
+const TIMESERIES_SAMPLES = tag(2, WireType.LengthDelimited);
+const TIMESERIES_HISTOGRAMS = tag(3, WireType.LengthDelimited);
+const TIMESERIES_EXEMPLARS = tag(4, WireType.LengthDelimited);
+const TIMESERIES_METADATA = tag(5, WireType.LengthDelimited);
 // Sample
-const SAMPLE_VALUE = tag(1, Bit64);
-const SAMPLE_TIMESTAMP = tag(2, Varint);
-const SAMPLE_START_TIMESTAMP = tag(3, Varint);
+const SAMPLE_VALUE = tag(1, WireType.Bit64);
+const SAMPLE_TIMESTAMP = tag(2, WireType.Varint);
+const SAMPLE_START_TIMESTAMP = tag(3, WireType.Varint);
 // Exemplar
-const EXEMPLAR_LABELS_REFS = tag(1, LEN); // packed uint32
-const EXEMPLAR_VALUE = tag(2, Bit64);
-const EXEMPLAR_TIMESTAMP = tag(3, Varint);
+const EXEMPLAR_LABELS_REFS = tag(1, WireType.LengthDelimited); // packed uint32
+const EXEMPLAR_VALUE = tag(2, WireType.Bit64);
+const EXEMPLAR_TIMESTAMP = tag(3, WireType.Varint);
 // Metadata
-const METADATA_TYPE = tag(1, Varint);
-const METADATA_HELP_REF = tag(3, Varint);
-const METADATA_UNIT_REF = tag(4, Varint);
+const METADATA_TYPE = tag(1, WireType.Varint);
+const METADATA_HELP_REF = tag(3, WireType.Varint);
+const METADATA_UNIT_REF = tag(4, WireType.Varint);
 
 /** v2 series are small (refs, not strings): most lengths fit one varint byte. */
 const SERIES_LENGTH_RESERVE = 1;

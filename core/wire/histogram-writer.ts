@@ -6,29 +6,28 @@
 import { type ProtoWriter, tag, WireType } from "./proto-writer.ts";
 import type { BucketSpan, NativeHistogram, ResetHint } from "./types.ts";
 
-const { Varint, Bit64, LengthDelimited: LEN } = WireType;
 
 // Histogram (prompb/types.proto; io/prometheus/write/v2/types.proto)
-const COUNT_INT = tag(1, Varint); // oneof count
-const COUNT_FLOAT = tag(2, Bit64); // oneof count
-const SUM = tag(3, Bit64);
-const SCHEMA = tag(4, Varint); // sint32
-const ZERO_THRESHOLD = tag(5, Bit64);
-const ZERO_COUNT_INT = tag(6, Varint); // oneof zero_count
-const ZERO_COUNT_FLOAT = tag(7, Bit64); // oneof zero_count
-const NEGATIVE_SPANS = tag(8, LEN);
-const NEGATIVE_DELTAS = tag(9, LEN); // packed sint64
-const NEGATIVE_COUNTS = tag(10, LEN); // packed double
-const POSITIVE_SPANS = tag(11, LEN);
-const POSITIVE_DELTAS = tag(12, LEN); // packed sint64
-const POSITIVE_COUNTS = tag(13, LEN); // packed double
-const RESET_HINT_FIELD = tag(14, Varint);
-const TIMESTAMP = tag(15, Varint);
-const CUSTOM_VALUES = tag(16, LEN); // packed double; a two-byte key
-const START_TIMESTAMP = tag(17, Varint); // v2 only; a two-byte key
+const COUNT_INT = tag(1, WireType.Varint); // oneof count
+const COUNT_FLOAT = tag(2, WireType.Bit64); // oneof count
+const SUM = tag(3, WireType.Bit64);
+const SCHEMA = tag(4, WireType.Varint); // sint32
+const ZERO_THRESHOLD = tag(5, WireType.Bit64);
+const ZERO_COUNT_INT = tag(6, WireType.Varint); // oneof zero_count
+const ZERO_COUNT_FLOAT = tag(7, WireType.Bit64); // oneof zero_count
+const NEGATIVE_SPANS = tag(8, WireType.LengthDelimited);
+const NEGATIVE_DELTAS = tag(9, WireType.LengthDelimited); // packed sint64
+const NEGATIVE_COUNTS = tag(10, WireType.LengthDelimited); // packed double
+const POSITIVE_SPANS = tag(11, WireType.LengthDelimited);
+const POSITIVE_DELTAS = tag(12, WireType.LengthDelimited); // packed sint64
+const POSITIVE_COUNTS = tag(13, WireType.LengthDelimited); // packed double
+const RESET_HINT_FIELD = tag(14, WireType.Varint);
+const TIMESTAMP = tag(15, WireType.Varint);
+const CUSTOM_VALUES = tag(16, WireType.LengthDelimited); // packed double; a two-byte key
+const START_TIMESTAMP = tag(17, WireType.Varint); // v2 only; a two-byte key
 // BucketSpan
-const SPAN_OFFSET = tag(1, Varint); // sint32
-const SPAN_LENGTH = tag(2, Varint); // uint32
+const SPAN_OFFSET = tag(1, WireType.Varint); // sint32
+const SPAN_LENGTH = tag(2, WireType.Varint); // uint32
 
 const RESET_HINT: Readonly<Record<ResetHint, number>> = { unknown: 0, yes: 1, no: 2, gauge: 3 };
 
