@@ -3,10 +3,15 @@
  * series in memory to a snappy body, promwire next to `go-w1` (Prometheus's Go pipeline:
  * gogo-generated `prompb` Marshal + golang/snappy, GOMAXPROCS=1; see bench/go-reference.ts).
  *
- * Rows: W1 (10,000 series × 1 sample, 9 labels) v1 and v2 with fresh (unfrozen) label arrays,
- * W2 (1,000 × 100) v1, and the Registry path: 10,000 counter series with 8 labels (W1's label
- * sets) → `collect()` → `familiesToSeries` → encode v1 → snappy. Go has no v2 and no registry:
- * those rows are compared with Go's W1 figure, the same series sent as v1 from label pairs.
+ * Rows: W1 (10,000 series × 1 sample, 9 labels) v1 and v2 with unfrozen label arrays, W2
+ * (1,000 × 100) v1, and the Registry path: 10,000 counter series with 8 labels (W1's label sets)
+ * → `collect()` → `familiesToSeries` → encode v1 → snappy. Go has no v2 and no registry: those
+ * rows are compared with Go's W1 figure, the same series sent as v1 from label pairs.
+ *
+ * Each row re-sends the same series, as a sender does (Go's row too: "the strings are shared"),
+ * so promwire's encoder reuses what it can of the previous request (label bytes whose strings
+ * are the same objects, v2 symbol ids). The "new label strings" rows show the cost without any
+ * of that: each request's label strings are new objects with the same content.
  *
  * Fair interleaving: the same statistic on both sides, taken at the same times. Go's binary times
  * one round of `ops` requests per process (after a warm-up round of its own) and reports the
@@ -84,8 +89,12 @@ export function runSenderPathBench(rounds = 9, ops = 10): SenderPathResult {
   const registry = counterRegistry(W1);
   // One writer's reusable state per row: encoder and output buffers kept between requests, as in
   // Go's "reused bufs" row.
-  const encoders = Array.from({ length: 4 }, () => new WriteRequestEncoder());
-  const compressors = Array.from({ length: 4 }, () => new SnappyCompressor());
+  const encoders = Array.from({ length: 6 }, () => new WriteRequestEncoder());
+  const compressors = Array.from({ length: 6 }, () => new SnappyCompressor());
+  // Same content as W1, every string a distinct object (JSON round trip: flat strings).
+  const W1a = JSON.parse(JSON.stringify(W1)) as Series[];
+  const W1b = JSON.parse(JSON.stringify(W1)) as Series[];
+  let turn = 0;
   const extra = new WriteRequestEncoder();
   const row = (name: string, go: "w1" | "w2", op: () => Uint8Array): Row => ({ name, go, op, perRound: [], bytes: 0 });
   const rows: Row[] = [
@@ -96,8 +105,12 @@ export function runSenderPathBench(rounds = 9, ops = 10): SenderPathResult {
       const { series, metadata } = familiesToSeries(registry.collect());
       return compressors[3].compressView(encoders[3].encodeView(series, { version: "v1", metadata }));
     }),
-    // For comparison: snappy output in a fresh array per request (`compress()`), what a caller
-    // that keeps each body (a retry queue) pays.
+    // For comparison: W1 whose label strings are new objects in every request (two copies
+    // sent in turn), so nothing of the previous request is reused: every label is encoded.
+    row("W1 v1, new label strings each request", "w1", () => compressors[4].compressView(encoders[4].encodeView(turn++ % 2 === 0 ? W1a : W1b, { version: "v1" }))),
+    row("W1 v2, new label strings each request", "w1", () => compressors[5].compressView(encoders[5].encodeView(turn++ % 2 === 0 ? W1a : W1b, { version: "v2" }))),
+    // And snappy output in a fresh array per request (`compress()`), what a caller that keeps
+    // each body (a retry queue) pays.
     row("W1 v1, fresh output array", "w1", () => compress(extra.encodeView(W1, { version: "v1" }))),
   ];
   const only = process.env.BENCH_ONLY === undefined ? undefined : new RegExp(process.env.BENCH_ONLY);

@@ -10,6 +10,7 @@ import { getLabel } from "./label-rules.ts";
 import { metricTypeNumber } from "./metadata.ts";
 import { writeHistogramBody } from "./histogram-writer.ts";
 import { type ProtoWriter, tag, varintSize, WireType } from "./proto-writer.ts";
+import type { LabelReuse } from "./label-reuse.ts";
 import type { SeriesRules } from "./series-rules.ts";
 import type { Exemplar, Labels, MetricMetadata, Series } from "./types.ts";
 
@@ -131,27 +132,44 @@ function writeExemplarV1(w: ProtoWriter, rules: SeriesRules, e: Exemplar, owner:
   w.join(at, 1);
 }
 
+/**
+ * Write the request's fields into `w`. With `reuse`, unchanged label sets are copied from `prev`,
+ * the buffer of the previous request (see label-reuse.ts).
+ */
 export function encodeSeriesListV1(
   w: ProtoWriter,
   rules: SeriesRules,
   series: readonly Series[],
   metadata: readonly MetricMetadata[],
+  reuse?: { readonly labels: LabelReuse; readonly prev: ProtoWriter },
 ): void {
   let ownMetadata: Map<string, MetricMetadata> | undefined;
   const frozenCache = rules.v1Frozen;
+  const layout = reuse?.labels;
+  const prevBuffer = layout !== undefined && layout.begin(rules.mode) ? reuse?.prev : undefined;
   for (let s = 0; s < series.length; s++) {
     const ts = series[s];
     const labels = ts.labels;
     w.ensure(1 + SERIES_LENGTH_RESERVE);
     w.key(WRITE_REQUEST_TIMESERIES);
     const at = w.fork(SERIES_LENGTH_RESERVE);
-    // Only frozen arrays are cached by position: a hit needs no isFrozen call (a runtime call).
+    // Position caches first: a hit needs no isFrozen call (a runtime call). Only frozen arrays
+    // are in the frozen one; the other compares strings, whatever the array.
+    const blockStart = w.length;
+    let reusable: Labels | undefined;
+    let from: number;
     if (frozenCache.labelsAt[s] === labels) w.bytes(frozenCache.blockAt[s]);
-    else if (Object.isFrozen(labels)) writeFrozenLabelsV1(w, rules, labels, s);
+    else if (prevBuffer !== undefined && layout !== undefined && (from = layout.previousBlock(s, labels)) >= 0) {
+      // The same string objects as last time: the same checked bytes (strings are immutable).
+      w.copyFrom(prevBuffer, from, layout.previousEnd(s));
+      reusable = labels;
+    } else if (Object.isFrozen(labels)) writeFrozenLabelsV1(w, rules, labels, s);
     else {
       rules.checkLabels(labels, true);
       writeLabelsV1(w, rules, TIMESERIES_LABELS, labels, labels);
+      reusable = labels;
     }
+    const blockEnd = w.length;
 
     const samples = ts.samples;
     if (samples !== undefined && samples.length > 0) writeSamplesV1(w, rules, labels, samples);
@@ -173,7 +191,11 @@ export function encodeSeriesListV1(
         w.join(hat, 2);
       }
     }
+    const before = w.length;
     w.join(at, SERIES_LENGTH_RESERVE);
+    // join moved the content when the length took another number of bytes than reserved.
+    const moved = w.length - before;
+    layout?.record(s, reusable, blockStart + moved, blockEnd + moved);
 
     if (ts.metadata !== undefined) {
       const name = getLabel(labels, "__name__") as string;

@@ -368,9 +368,27 @@ export class ProtoWriter {
     this.pos = p;
   }
 
-  /** Copy bytes `start` to `end` of another writer's content (an interned symbol run, say). */
+  /**
+   * Copy bytes `start` to `end` of another writer's content (an interned symbol run, a label
+   * block of the previous request). Short ranges are copied word by word: a `subarray` view per
+   * copy would be an allocation per series.
+   */
   copyFrom(other: ProtoWriter, start: number, end: number): void {
-    this.bytes(other.buf.subarray(start, end));
+    const n = end - start;
+    if (n > 512) {
+      this.bytes(other.buf.subarray(start, end));
+      return;
+    }
+    this.ensure(n);
+    const from = other.dv;
+    const to = this.dv;
+    let p = this.pos;
+    let q = start;
+    for (; q + 4 <= end; q += 4, p += 4) to.setInt32(p, from.getInt32(q));
+    const buf = this.buf;
+    const src = other.buf;
+    while (q < end) buf[p++] = src[q++];
+    this.pos = p;
   }
 
   /**
