@@ -7,9 +7,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fromBinary } from "@bufbuild/protobuf";
-import { MetricFamilySchema } from "../core/gen/io/prometheus/client/metrics_pb.ts";
 import { decodeWriteRequest, versionFromContentType } from "../core/wire/decode.ts";
+import { decodeMetricFamiliesDelimited } from "../core/wire/metric-family.ts";
 import { decompress } from "../core/wire/snappy.ts";
 import type { DecodedWriteRequest } from "../core/wire/types.ts";
 import { parseExposition } from "../core/exposition/parse.ts";
@@ -118,39 +117,26 @@ function formatLe(v: number): string {
 
 function readDelimitedFamilies(body: Uint8Array): MetricFamily[] {
   const out: MetricFamily[] = [];
-  let pos = 0;
-  while (pos < body.length) {
-    let len = 0;
-    let shift = 0;
-    for (;;) {
-      if (pos >= body.length) throw new Reject(400, "truncated length prefix in delimited protobuf body");
-      const b = body[pos++];
-      len += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) break;
-      shift += 7;
-      if (shift > 28) throw new Reject(400, "length prefix too long");
-    }
-    if (pos + len > body.length) throw new Reject(400, "delimited message runs past the body");
-    const mf = fromBinary(MetricFamilySchema, body.subarray(pos, pos + len));
-    pos += len;
+  // A DecodeError (truncated or corrupt body) becomes a 400 like every other rejection.
+  for (const mf of decodeMetricFamiliesDelimited(body)) {
     // Shown as text-model families, expanded the way the Pushgateway exposes them.
     const type = (["counter", "gauge", "summary", "unknown", "histogram", "gaugehistogram"] as const)[mf.type ?? 3] ?? "unknown";
     const name = mf.name ?? "";
     const samples: MetricFamily["samples"][number][] = [];
     for (const m of mf.metric) {
-      const labels = m.label.flatMap((l) => [l.name ?? "", l.value ?? ""]);
+      const labels = m.label ?? [];
       if (m.summary !== undefined) {
-        for (const q of m.summary.quantile) samples.push({ name, labels: [...labels, "quantile", String(q.quantile)], value: q.value });
-        samples.push({ name: `${name}_sum`, labels, value: m.summary.sampleSum });
-        samples.push({ name: `${name}_count`, labels, value: Number(m.summary.sampleCount) });
+        for (const q of m.summary.quantile ?? []) samples.push({ name, labels: [...labels, "quantile", String(q.quantile ?? 0)], value: q.value ?? 0 });
+        samples.push({ name: `${name}_sum`, labels, value: m.summary.sampleSum ?? 0 });
+        samples.push({ name: `${name}_count`, labels, value: m.summary.sampleCount ?? 0 });
       } else if (m.histogram !== undefined) {
         const h = m.histogram;
-        for (const b of h.bucket) samples.push({ name: `${name}_bucket`, labels: [...labels, "le", formatLe(b.upperBound)], value: b.cumulativeCountFloat || Number(b.cumulativeCount) });
-        if (!h.bucket.some((b) => b.upperBound === Infinity)) {
-          samples.push({ name: `${name}_bucket`, labels: [...labels, "le", "+Inf"], value: h.sampleCountFloat || Number(h.sampleCount) });
-        }
-        samples.push({ name: `${name}_sum`, labels, value: h.sampleSum });
-        samples.push({ name: `${name}_count`, labels, value: h.sampleCountFloat || Number(h.sampleCount) });
+        const buckets = h.bucket ?? [];
+        const histogramCount = h.sampleCountFloat || (h.sampleCount ?? 0);
+        for (const b of buckets) samples.push({ name: `${name}_bucket`, labels: [...labels, "le", formatLe(b.upperBound ?? 0)], value: b.cumulativeCountFloat || (b.cumulativeCount ?? 0) });
+        if (!buckets.some((b) => b.upperBound === Infinity)) samples.push({ name: `${name}_bucket`, labels: [...labels, "le", "+Inf"], value: histogramCount });
+        samples.push({ name: `${name}_sum`, labels, value: h.sampleSum ?? 0 });
+        samples.push({ name: `${name}_count`, labels, value: histogramCount });
       } else {
         samples.push({ name, labels, value: m.gauge?.value ?? m.counter?.value ?? m.untyped?.value ?? 0 });
       }

@@ -47,23 +47,52 @@ export interface ToSeriesResult {
  * Registry snapshots hand out frozen label arrays that stay the same object across collects.
  * For those, the full series label set (name, labels, external labels; sorted) is built once and
  * kept frozen, so the encoder's frozen-label caches apply and no label is sorted or encoded twice.
- * Keyed by the source array, then by sample name and external labels.
+ * The cache entry also tells duplicates apart within one call without a per-call Map: it records
+ * the call (`seen`) and where its series went in that call's output (an index: no object pinned). Keyed by the source array; an array used
+ * with several sample names or external label sets chains one entry per combination.
  */
-const frozenSeriesLabels = new WeakMap<readonly string[], Map<string, string[]>>();
+interface FrozenSeriesEntry {
+  readonly name: string;
+  readonly externalKey: string;
+  readonly labels: string[];
+  /** The familiesToSeries call that last used this entry, and the index of its series then. */
+  seen: number;
+  index: number;
+  next: FrozenSeriesEntry | undefined;
+}
 
-function cachedSeriesLabels(name: string, labels: readonly string[], external: readonly string[], externalKey: string): string[] {
-  let byName = frozenSeriesLabels.get(labels);
-  if (byName === undefined) {
-    byName = new Map();
-    frozenSeriesLabels.set(labels, byName);
+const MAX_ENTRIES_PER_ARRAY = 8;
+const frozenSeries = new WeakMap<readonly string[], FrozenSeriesEntry>();
+/**
+ * The line label arrays of the last call by sample position, and their entries: a registry
+ * snapshotted again hands out the same arrays in the same order, so the steady state finds its
+ * entry with one identity compare (no WeakMap lookup, no isFrozen call). Trimmed to the last
+ * call's length so that it pins no older arrays.
+ */
+const linesAt: (readonly string[] | undefined)[] = [];
+const entriesAt: FrozenSeriesEntry[] = [];
+/** Numbers familiesToSeries calls (wraps after 2^53: never in practice). */
+let callCount = 0;
+
+function frozenEntry(name: string, labels: readonly string[], external: readonly string[], externalKey: string): FrozenSeriesEntry {
+  const first = frozenSeries.get(labels);
+  let chain = 0;
+  for (let e = first; e !== undefined; e = e.next) {
+    if (e.name === name && e.externalKey === externalKey) return e;
+    chain++;
   }
-  const key = externalKey === "" ? name : `${name}\u0000${externalKey}`;
-  let out = byName.get(key);
-  if (out === undefined) {
-    out = Object.freeze(seriesLabels(name, labels, external)) as string[];
-    byName.set(key, out);
-  }
-  return out;
+  const entry: FrozenSeriesEntry = {
+    name,
+    externalKey,
+    labels: Object.freeze(seriesLabels(name, labels, external)) as string[],
+    seen: 0,
+    index: 0,
+    // A few combinations per array is the norm; past that (external labels that change every
+    // call, say) the older ones go, so the chain stays short.
+    next: chain < MAX_ENTRIES_PER_ARRAY ? first : undefined,
+  };
+  frozenSeries.set(labels, entry);
+  return entry;
 }
 
 /** A series being built; it is also the returned `Series` (arrays created only when needed). */
@@ -72,6 +101,37 @@ interface SeriesBuilder {
   samples?: Sample[];
   histograms?: NativeHistogram[];
   exemplars?: Exemplar[];
+}
+
+/**
+ * Series and samples are built with constructors, not object literals: V8 tracks literal
+ * allocation sites and "pretenures" one whose objects it finds alive at a young-generation GC —
+ * and a 10,000-series result is alive while it is built — after which every allocation from it
+ * goes to the old generation and a flush costs several times more (measured: 12–22 ms instead
+ * of ~2 ms for 10,000 series). Constructor calls have no allocation site to pretenure.
+ */
+class BuiltSeries implements SeriesBuilder {
+  samples?: Sample[];
+  histograms?: NativeHistogram[];
+  exemplars?: Exemplar[];
+  constructor(readonly labels: string[]) {}
+}
+
+class BuiltSample implements Sample {
+  constructor(
+    readonly value: number,
+    readonly timestamp: number,
+  ) {}
+}
+
+/**
+ * `[sample]` without an array literal (a pretenurable allocation site, see above) and without
+ * `Array.of` (a slow builtin here: 10× the literal).
+ */
+function oneSample(sample: Sample): Sample[] {
+  const samples = new Array<Sample>(1);
+  samples[0] = sample;
+  return samples;
 }
 
 /** Labels (no `__name__`) without `le`/`quantile`: how a `_created` line names what it describes. */
@@ -122,23 +182,53 @@ export function familiesToSeries(families: readonly MetricFamily[], options: ToS
   const external: string[] = [];
   for (const [k, v] of Object.entries(options.externalLabels ?? {})) external.push(k, v);
   const externalKey = external.length === 0 ? "" : external.join("\u0000");
+  const call = ++callCount;
   const byKey = new Map<string, SeriesBuilder>();
-  const byFrozen = new Map<readonly string[], SeriesBuilder>();
   const out: SeriesBuilder[] = [];
   let duplicates = 0;
-  const labelsOf = (name: string, labels: readonly string[]): string[] =>
-    Object.isFrozen(labels) ? cachedSeriesLabels(name, labels, external, externalKey) : seriesLabels(name, labels, external);
   const metadata: MetricMetadata[] = [];
   const seenFamilies = new Set<string>();
 
-  const builder = (labels: string[]): SeriesBuilder => {
-    // Cached frozen label sets are unique per content within a snapshot: match them by identity.
-    const frozen = Object.isFrozen(labels);
-    let b = frozen ? byFrozen.get(labels) : byKey.get(JSON.stringify(labels));
+  let position = 0;
+  /** Set by {@link builder} when it created the series (with `first` as its only sample). */
+  let fresh = false;
+  /**
+   * The series of a sample name and its line labels, created on first use in this call; a new
+   * one is built in one literal with `first` as its sample (adding `samples` afterwards changes
+   * the object's shape, and `[]` then push would reserve 17 slots).
+   */
+  const builder = (name: string, lineLabels: readonly string[], first: Sample | undefined): SeriesBuilder => {
+    fresh = false;
+    const at = position++;
+    let entry: FrozenSeriesEntry | undefined;
+    if (linesAt[at] === lineLabels) {
+      entry = entriesAt[at];
+      if (entry.name !== name || entry.externalKey !== externalKey) entry = undefined;
+    }
+    if (entry === undefined && Object.isFrozen(lineLabels)) {
+      entry = frozenEntry(name, lineLabels, external, externalKey);
+      linesAt[at] = lineLabels;
+      entriesAt[at] = entry;
+    }
+    if (entry !== undefined) {
+      // Cached frozen label sets are unique per content: matched by identity, no Map.
+      if (entry.seen === call) return out[entry.index];
+      const b = new BuiltSeries(entry.labels);
+      if (first !== undefined) b.samples = oneSample(first);
+      fresh = true;
+      entry.seen = call;
+      entry.index = out.length;
+      out.push(b);
+      return b;
+    }
+    const labels = seriesLabels(name, lineLabels, external);
+    const key = JSON.stringify(labels);
+    let b = byKey.get(key);
     if (b === undefined) {
-      b = { labels };
-      if (frozen) byFrozen.set(labels, b);
-      else byKey.set(JSON.stringify(labels), b);
+      b = new BuiltSeries(labels);
+      if (first !== undefined) b.samples = oneSample(first);
+      fresh = true;
+      byKey.set(key, b);
       out.push(b);
     }
     return b;
@@ -165,20 +255,22 @@ export function familiesToSeries(families: readonly MetricFamily[], options: ToS
     }
     for (const s of f.samples) {
       if (created !== undefined && s.name === createdName) continue;
-      const b = builder(labelsOf(s.name, s.labels));
       const ts = s.timestamp ?? now;
-      const samples = (b.samples ??= []);
-      const last = samples.length === 0 ? undefined : samples[samples.length - 1].timestamp;
-      if (last !== undefined && ts <= last) {
-        duplicates++; // duplicate or out of order within the page
-        continue;
-      }
       const start = created?.get(createdKey(s.labels));
-      samples.push(start === undefined || !Number.isSafeInteger(start) ? { value: s.value, timestamp: ts } : { value: s.value, timestamp: ts, startTimestamp: start });
+      const sample: Sample = start === undefined || !Number.isSafeInteger(start) ? new BuiltSample(s.value, ts) : { value: s.value, timestamp: ts, startTimestamp: start };
+      const b = builder(s.name, s.labels, sample);
+      if (!fresh) {
+        const samples = b.samples;
+        if (samples === undefined) b.samples = oneSample(sample);
+        else if (samples[samples.length - 1].timestamp >= ts) {
+          duplicates++; // duplicate or out of order within the page
+          continue;
+        } else samples.push(sample);
+      }
       addExemplar(b, s, ts);
     }
     for (const h of f.nativeHistograms ?? []) {
-      const b = builder(labelsOf(f.name, h.labels));
+      const b = builder(f.name, h.labels, undefined);
       const histograms = (b.histograms ??= []);
       const last = histograms.length === 0 ? undefined : histograms[histograms.length - 1].timestamp;
       if (last !== undefined && h.histogram.timestamp <= last) {
@@ -190,6 +282,10 @@ export function familiesToSeries(families: readonly MetricFamily[], options: ToS
     }
   }
 
+  if (linesAt.length > position) {
+    linesAt.length = position;
+    entriesAt.length = position;
+  }
   const series: Series[] = out;
   return { series, metadata, duplicates };
 }

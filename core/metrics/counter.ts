@@ -9,6 +9,7 @@ import type { Exemplar, Labels } from "../wire/types.ts";
 import type { Clock } from "./clock.ts";
 import { makeExemplar, type ExemplarLabels } from "./exemplar.ts";
 import { checkNumber, Metric, MetricChild, type MetricOptions } from "./metric.ts";
+import { snapshotSample } from "./snapshot-sample.ts";
 
 /** Options of {@link Counter}. */
 export type CounterOptions<N extends string> = MetricOptions<N>;
@@ -54,7 +55,7 @@ export class CounterChild extends MetricChild {
   /** @internal */
   toSample(name: string, defaults: Labels): ExpositionSample {
     const labels = this.labelsWith(defaults);
-    return this.exemplar === undefined ? { name, labels, value: this.value } : { name, labels, value: this.value, exemplar: this.exemplar };
+    return snapshotSample(name, labels, this.value, this.exemplar);
   }
 }
 

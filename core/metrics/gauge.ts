@@ -7,6 +7,7 @@ import type { ExpositionSample } from "../exposition/model.ts";
 import type { Labels } from "../wire/types.ts";
 import type { Clock } from "./clock.ts";
 import { checkNumber, Metric, MetricChild, type MetricOptions } from "./metric.ts";
+import { snapshotSample } from "./snapshot-sample.ts";
 
 /** Options of {@link Gauge}. */
 export type GaugeOptions<N extends string> = MetricOptions<N>;
@@ -75,7 +76,7 @@ export class GaugeChild extends MetricChild {
 
   /** @internal */
   toSample(name: string, defaults: Labels): ExpositionSample {
-    return { name, labels: this.labelsWith(defaults), value: this.value };
+    return snapshotSample(name, this.labelsWith(defaults), this.value);
   }
 }
 

@@ -20,6 +20,7 @@ import {
   NativeBuckets,
   pickNativeSchema,
 } from "./native-histogram.ts";
+import { snapshotSample } from "./snapshot-sample.ts";
 
 /** client_golang's and prom-client's default buckets, tailored to request latencies in seconds. */
 export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
@@ -181,10 +182,10 @@ export class HistogramChild extends MetricChild {
       cumulative += this.counts[i];
       const e = this.exemplars[i];
       const l = this.bucketLabels[i];
-      samples.push(e === undefined ? { name: bucketName, labels: l, value: cumulative } : { name: bucketName, labels: l, value: cumulative, exemplar: e });
+      samples.push(snapshotSample(bucketName, l, cumulative, e));
     }
-    samples.push({ name: `${name}_sum`, labels, value: this.sum });
-    samples.push({ name: `${name}_count`, labels, value: this.count });
+    samples.push(snapshotSample(`${name}_sum`, labels, this.sum));
+    samples.push(snapshotSample(`${name}_count`, labels, this.count));
     if (this.sparse !== undefined) {
       const histogram = this.sparse.toNativeHistogram(this.count, this.sum, now, this.lastReset);
       const ex = this.nativeExemplars?.exemplars ?? [];

@@ -14,6 +14,7 @@ import { formatGoFloat } from "./format-float.ts";
 import { withExtraLabel } from "./labels.ts";
 import { Metric, MetricChild, type MetricOptions } from "./metric.ts";
 import { QuantileStream } from "./quantile-stream.ts";
+import { snapshotSample } from "./snapshot-sample.ts";
 
 /** prom-client's default percentiles. */
 export const DEFAULT_PERCENTILES: readonly number[] = Object.freeze([0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999]);
@@ -110,9 +111,9 @@ export class SummaryChild extends MetricChild {
     }
     const head = this.streams[this.head];
     const ps = this.shape.percentiles;
-    for (let i = 0; i < ps.length; i++) samples.push({ name, labels: this.quantileLabels[i], value: head.query(ps[i]) });
-    samples.push({ name: `${name}_sum`, labels, value: this.sum });
-    samples.push({ name: `${name}_count`, labels, value: this.count });
+    for (let i = 0; i < ps.length; i++) samples.push(snapshotSample(name, this.quantileLabels[i], head.query(ps[i])));
+    samples.push(snapshotSample(`${name}_sum`, labels, this.sum));
+    samples.push(snapshotSample(`${name}_count`, labels, this.count));
   }
 
   /** Clear the head stream for every stream period that has ended (client_golang's maybeRotateStreams). */

@@ -1,47 +1,62 @@
 /**
- * Remote write 1.0: `prometheus.WriteRequest` written field by field into a reused buffer.
- * Field numbers and wire types are spelled out as tag bytes (`(field << 3) | wireType`); the
- * byte-for-byte equality with `toBinary` of the generated messages is proven in
- * test/wire/encode.test.ts. Field order follows field numbers, zero-valued proto3 scalars are
- * omitted and oneof members are always written, exactly as protobuf-es does.
+ * Remote write 1.0: `prometheus.WriteRequest` (prompb/remote.proto, types.proto) written field by
+ * field into a reused buffer. Byte-for-byte equal to `toBinary` of the generated messages
+ * (test/wire/encode.property.test.ts): fields in field-number order, zero-valued proto3 scalars
+ * omitted, oneof members always written, as protobuf-es does.
  */
 
 import { EncodeError } from "../errors.ts";
 import { getLabel } from "./label-rules.ts";
 import { metricTypeNumber } from "./metadata.ts";
 import { writeHistogramBody } from "./histogram-writer.ts";
-import type { ProtoWriter } from "./proto-writer.ts";
+import { type ProtoWriter, tag, varintSize, WireType } from "./proto-writer.ts";
+import type { LabelReuse } from "./label-reuse.ts";
 import type { SeriesRules } from "./series-rules.ts";
 import type { Exemplar, Labels, MetricMetadata, Series } from "./types.ts";
 
-const TAG_TIMESERIES = 0x0a; // WriteRequest.timeseries = 1, LEN
-const TAG_METADATA = 0x1a; // WriteRequest.metadata = 3, LEN
-const TAG_LABEL = 0x0a; // TimeSeries.labels = 1 / Exemplar.labels = 1, LEN
-const TAG_SAMPLE = 0x12; // TimeSeries.samples = 2, LEN
-const TAG_EXEMPLAR = 0x1a; // TimeSeries.exemplars = 3, LEN
-const TAG_HISTOGRAM = 0x22; // TimeSeries.histograms = 4, LEN
-const TAG_NAME = 0x0a; // Label.name = 1
-const TAG_VALUE = 0x12; // Label.value = 2
-const TAG_SAMPLE_VALUE = 0x09; // Sample.value = 1, I64 (also Exemplar.value = 2 → 0x11)
-const TAG_SAMPLE_TS = 0x10; // Sample.timestamp = 2, VARINT
-const TAG_EXEMPLAR_VALUE = 0x11;
-const TAG_EXEMPLAR_TS = 0x18;
+
+// WriteRequest
+const WRITE_REQUEST_TIMESERIES = tag(1, WireType.LengthDelimited);
+const WRITE_REQUEST_METADATA = tag(3, WireType.LengthDelimited);
+// TimeSeries
+const TIMESERIES_LABELS = tag(1, WireType.LengthDelimited);
+const TIMESERIES_SAMPLES = tag(2, WireType.LengthDelimited);
+const TIMESERIES_EXEMPLARS = tag(3, WireType.LengthDelimited);
+const TIMESERIES_HISTOGRAMS = tag(4, WireType.LengthDelimited);
+// Label
+const LABEL_NAME = tag(1, WireType.LengthDelimited);
+const LABEL_VALUE = tag(2, WireType.LengthDelimited);
+// Sample
+const SAMPLE_VALUE = tag(1, WireType.Bit64);
+const SAMPLE_TIMESTAMP = tag(2, WireType.Varint);
+// Exemplar (labels = 1 as in TimeSeries)
+const EXEMPLAR_LABELS = tag(1, WireType.LengthDelimited);
+const EXEMPLAR_VALUE = tag(2, WireType.Bit64);
+const EXEMPLAR_TIMESTAMP = tag(3, WireType.Varint);
+// MetricMetadata
+const METADATA_TYPE = tag(1, WireType.Varint);
+const METADATA_FAMILY_NAME = tag(2, WireType.LengthDelimited);
+const METADATA_HELP = tag(4, WireType.LengthDelimited);
+const METADATA_UNIT = tag(5, WireType.LengthDelimited);
 
 /** A series of ~100–16,000 bytes is the common case: its length takes two varint bytes. */
 const SERIES_LENGTH_RESERVE = 2;
+/** Room for one sample message: key, length, value field (9), timestamp field (≤ 11). */
+const MAX_SAMPLE_BYTES = 22;
 
-export function writeLabelsV1(w: ProtoWriter, rules: SeriesRules, labels: Labels, owner: Labels): void {
-  let i = w.asciiPairs(TAG_LABEL, labels, 0);
+/** `Label` messages of a label list, under `key` (TimeSeries.labels or Exemplar.labels). */
+export function writeLabelsV1(w: ProtoWriter, rules: SeriesRules, key: number, labels: Labels, owner: Labels): void {
+  let i = w.labelPairs(key, labels, 0);
   while (i < labels.length) {
     // A pair the fast path could not take (non-ASCII or long): the general way, then resume.
     const value = labels[i + 1];
     w.ensure(2);
-    w.byte(TAG_LABEL);
-    const at = w.beginLength(1);
-    w.stringField(TAG_NAME, labels[i]);
-    if (!w.stringField(TAG_VALUE, value)) rules.badValue(owner, value);
-    w.endLength(at, 1);
-    i = w.asciiPairs(TAG_LABEL, labels, i + 2);
+    w.key(key);
+    const at = w.fork(1);
+    w.string(LABEL_NAME, labels[i]);
+    if (!w.string(LABEL_VALUE, value)) rules.badValue(owner, value);
+    w.join(at, 1);
+    i = w.labelPairs(key, labels, i + 2);
   }
 }
 
@@ -55,9 +70,9 @@ function writeFrozenLabelsV1(w: ProtoWriter, rules: SeriesRules, labels: Labels,
   let block = cache.labelsAt[index] === labels ? cache.blockAt[index] : cache.blocks.get(labels);
   if (block === undefined) {
     rules.checkLabels(labels, true);
-    const start = w.pos;
-    writeLabelsV1(w, rules, labels, labels);
-    block = w.buf.slice(start, w.pos);
+    const start = w.length;
+    writeLabelsV1(w, rules, TIMESERIES_LABELS, labels, labels);
+    block = w.slice(start, w.length).slice();
     cache.blocks.set(labels, block);
   } else {
     w.bytes(block);
@@ -66,66 +81,98 @@ function writeFrozenLabelsV1(w: ProtoWriter, rules: SeriesRules, labels: Labels,
   cache.blockAt[index] = block;
 }
 
+/**
+ * The samples of one series, checked as they are written (timestamps safe integers, strictly
+ * increasing; values numbers). Each `Sample` message's length is known before it is written
+ * (value: 9 bytes unless zero; timestamp: key + varint), so nothing is back-patched.
+ */
+function writeSamplesV1(w: ProtoWriter, rules: SeriesRules, labels: Labels, samples: NonNullable<Series["samples"]>): void {
+  const n = samples.length;
+  w.ensure(n * MAX_SAMPLE_BYTES);
+  let prev = -Infinity;
+  for (let j = 0; j < n; j++) {
+    const sample = samples[j];
+    const t = sample.timestamp;
+    const v = sample.value;
+    if (!(t > prev) || !Number.isSafeInteger(t) || typeof v !== "number" || (sample.startTimestamp !== undefined && !Number.isSafeInteger(sample.startTimestamp))) {
+      rules.checkSamples(labels, samples); // throws the precise error
+    }
+    prev = t;
+    const stale = !!sample.stale;
+    const hasValue = stale || !Object.is(v, 0);
+    const len = (hasValue ? 9 : 0) + (t === 0 ? 0 : t > 0 ? 1 + varintSize(t) : 11);
+    w.key(TIMESERIES_SAMPLES);
+    w.byte(len);
+    if (hasValue) {
+      w.key(SAMPLE_VALUE);
+      if (stale) w.staleNaN();
+      else w.double(v);
+    }
+    if (t !== 0) {
+      w.key(SAMPLE_TIMESTAMP);
+      w.int64(t);
+    }
+  }
+}
+
 function writeExemplarV1(w: ProtoWriter, rules: SeriesRules, e: Exemplar, owner: Labels): void {
   w.ensure(1);
-  w.byte(TAG_EXEMPLAR);
-  const at = w.beginLength(1);
-  writeLabelsV1(w, rules, e.labels, owner);
+  w.key(TIMESERIES_EXEMPLARS);
+  const at = w.fork(1);
+  writeLabelsV1(w, rules, EXEMPLAR_LABELS, e.labels, owner);
+  w.ensure(20);
   if (!Object.is(e.value, 0)) {
-    w.ensure(1);
-    w.byte(TAG_EXEMPLAR_VALUE);
+    w.key(EXEMPLAR_VALUE);
     w.double(e.value);
   }
   if (e.timestamp) {
-    w.ensure(1);
-    w.byte(TAG_EXEMPLAR_TS);
+    w.key(EXEMPLAR_TIMESTAMP);
     w.int64(e.timestamp);
   }
-  w.endLength(at, 1);
+  w.join(at, 1);
 }
 
+/**
+ * Write the request's fields into `w`. With `reuse`, unchanged label sets are copied from `prev`,
+ * the buffer of the previous request (see label-reuse.ts).
+ */
 export function encodeSeriesListV1(
   w: ProtoWriter,
   rules: SeriesRules,
   series: readonly Series[],
   metadata: readonly MetricMetadata[],
+  reuse?: { readonly labels: LabelReuse; readonly prev: ProtoWriter },
 ): void {
   let ownMetadata: Map<string, MetricMetadata> | undefined;
+  const frozenCache = rules.v1Frozen;
+  const layout = reuse?.labels;
+  const prevBuffer = layout !== undefined && layout.begin(rules.mode) ? reuse?.prev : undefined;
   for (let s = 0; s < series.length; s++) {
     const ts = series[s];
     const labels = ts.labels;
     w.ensure(1 + SERIES_LENGTH_RESERVE);
-    w.byte(TAG_TIMESERIES);
-    const at = w.beginLength(SERIES_LENGTH_RESERVE);
-    if (Object.isFrozen(labels)) writeFrozenLabelsV1(w, rules, labels, s);
+    w.key(WRITE_REQUEST_TIMESERIES);
+    const at = w.fork(SERIES_LENGTH_RESERVE);
+    // Position caches first: a hit needs no isFrozen call (a runtime call). Only frozen arrays
+    // are in the frozen one; the other compares strings, whatever the array.
+    const blockStart = w.length;
+    let reusable: Labels | undefined;
+    let from: number;
+    if (frozenCache.labelsAt[s] === labels) w.bytes(frozenCache.blockAt[s]);
+    else if (prevBuffer !== undefined && layout !== undefined && (from = layout.previousBlock(s, labels)) >= 0) {
+      // The same string objects as last time: the same checked bytes (strings are immutable).
+      w.copyFrom(prevBuffer, from, layout.previousEnd(s));
+      reusable = labels;
+    } else if (Object.isFrozen(labels)) writeFrozenLabelsV1(w, rules, labels, s);
     else {
       rules.checkLabels(labels, true);
-      writeLabelsV1(w, rules, labels, labels);
+      writeLabelsV1(w, rules, TIMESERIES_LABELS, labels, labels);
+      reusable = labels;
     }
+    const blockEnd = w.length;
 
     const samples = ts.samples;
-    if (samples !== undefined && samples.length > 0) {
-      rules.checkSamples(labels, samples);
-      for (let j = 0; j < samples.length; j++) {
-        const sample = samples[j];
-        const t = sample.timestamp;
-        w.ensure(22);
-        w.byte(TAG_SAMPLE);
-        const sat = w.beginLength(1);
-        if (sample.stale) {
-          w.byte(TAG_SAMPLE_VALUE);
-          w.staleNaN();
-        } else if (!Object.is(sample.value, 0)) {
-          w.byte(TAG_SAMPLE_VALUE);
-          w.double(sample.value);
-        }
-        if (t !== 0) {
-          w.byte(TAG_SAMPLE_TS);
-          w.int64(t);
-        }
-        w.endLength(sat, 1);
-      }
-    }
+    if (samples !== undefined && samples.length > 0) writeSamplesV1(w, rules, labels, samples);
     const exemplars = ts.exemplars;
     if (exemplars !== undefined) {
       for (let j = 0; j < exemplars.length; j++) {
@@ -138,13 +185,17 @@ export function encodeSeriesListV1(
       rules.checkHistograms(labels, histograms);
       for (let j = 0; j < histograms.length; j++) {
         w.ensure(1);
-        w.byte(TAG_HISTOGRAM);
-        const hat = w.beginLength(2);
+        w.key(TIMESERIES_HISTOGRAMS);
+        const hat = w.fork(2);
         writeHistogramBody(w, histograms[j], false);
-        w.endLength(hat, 2);
+        w.join(hat, 2);
       }
     }
-    w.endLength(at, SERIES_LENGTH_RESERVE);
+    const before = w.length;
+    w.join(at, SERIES_LENGTH_RESERVE);
+    // join moved the content when the length took another number of bytes than reserved.
+    const moved = w.length - before;
+    layout?.record(s, reusable, blockStart + moved, blockEnd + moved);
 
     if (ts.metadata !== undefined) {
       const name = getLabel(labels, "__name__") as string;
@@ -154,12 +205,12 @@ export function encodeSeriesListV1(
   }
 
   // Keep the position caches no longer than this request, so they pin no older label arrays.
-  const frozen = rules.v1Frozen;
-  if (frozen.labelsAt.length > series.length) {
-    frozen.labelsAt.length = series.length;
-    frozen.blockAt.length = series.length;
+  if (frozenCache.labelsAt.length > series.length) {
+    frozenCache.labelsAt.length = series.length;
+    frozenCache.blockAt.length = series.length;
   }
 
+  if (metadata.length === 0 && ownMetadata === undefined) return;
   const written = new Set<string>();
   for (const m of metadata) {
     writeMetadataV1(w, m);
@@ -175,18 +226,18 @@ function writeMetadataV1(w: ProtoWriter, m: MetricMetadata): void {
     throw new EncodeError("metadata-invalid", String(m.metricFamilyName), "metadata needs a metricFamilyName");
   }
   const type = metricTypeNumber(m.type, m.metricFamilyName);
-  w.ensure(4);
-  w.byte(TAG_METADATA);
-  const at = w.beginLength(2);
+  w.ensure(5);
+  w.key(WRITE_REQUEST_METADATA);
+  const at = w.fork(2);
   if (type !== 0) {
-    w.byte(0x08); // type = 1
+    w.key(METADATA_TYPE);
     w.byte(type);
   }
   const bad = (field: string): never => {
     throw new EncodeError("metadata-invalid", m.metricFamilyName, `metadata ${field} is not well-formed Unicode`);
   };
-  if (!w.stringField(0x12, m.metricFamilyName)) bad("name"); // metric_family_name = 2
-  if (m.help && !w.stringField(0x22, m.help)) bad("help"); // help = 4
-  if (m.unit && !w.stringField(0x2a, m.unit)) bad("unit"); // unit = 5
-  w.endLength(at, 2);
+  if (!w.string(METADATA_FAMILY_NAME, m.metricFamilyName)) bad("name");
+  if (m.help && !w.string(METADATA_HELP, m.help)) bad("help");
+  if (m.unit && !w.string(METADATA_UNIT, m.unit)) bad("unit");
+  w.join(at, 2);
 }

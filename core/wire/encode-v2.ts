@@ -9,20 +9,37 @@ import { EncodeError } from "../errors.ts";
 import { getLabel } from "./label-rules.ts";
 import { type MetadataIndex, metricTypeNumber } from "./metadata.ts";
 import { writeHistogramBody } from "./histogram-writer.ts";
-import { ProtoWriter } from "./proto-writer.ts";
+import { ProtoWriter, tag, varintSize, varintSize32, WireType } from "./proto-writer.ts";
 import type { SeriesRules } from "./series-rules.ts";
 import type { Labels, Series, SeriesMetadata } from "./types.ts";
 
-const TAG_SYMBOL = 0x22; // Request.symbols = 4, LEN
-const TAG_TIMESERIES = 0x2a; // Request.timeseries = 5, LEN
-const TAG_LABELS_REFS = 0x0a; // TimeSeries.labels_refs = 1 (packed) / Exemplar.labels_refs = 1
-const TAG_SAMPLE = 0x12; // TimeSeries.samples = 2
-const TAG_HISTOGRAM = 0x1a; // TimeSeries.histograms = 3
-const TAG_EXEMPLAR = 0x22; // TimeSeries.exemplars = 4
-const TAG_METADATA = 0x2a; // TimeSeries.metadata = 5
+
+// Request
+const REQUEST_SYMBOLS = tag(4, WireType.LengthDelimited);
+const REQUEST_TIMESERIES = tag(5, WireType.LengthDelimited);
+// TimeSeries
+const TIMESERIES_LABELS_REFS = tag(1, WireType.LengthDelimited); // packed uint32
+const TIMESERIES_SAMPLES = tag(2, WireType.LengthDelimited);
+const TIMESERIES_HISTOGRAMS = tag(3, WireType.LengthDelimited);
+const TIMESERIES_EXEMPLARS = tag(4, WireType.LengthDelimited);
+const TIMESERIES_METADATA = tag(5, WireType.LengthDelimited);
+// Sample
+const SAMPLE_VALUE = tag(1, WireType.Bit64);
+const SAMPLE_TIMESTAMP = tag(2, WireType.Varint);
+const SAMPLE_START_TIMESTAMP = tag(3, WireType.Varint);
+// Exemplar
+const EXEMPLAR_LABELS_REFS = tag(1, WireType.LengthDelimited); // packed uint32
+const EXEMPLAR_VALUE = tag(2, WireType.Bit64);
+const EXEMPLAR_TIMESTAMP = tag(3, WireType.Varint);
+// Metadata
+const METADATA_TYPE = tag(1, WireType.Varint);
+const METADATA_HELP_REF = tag(3, WireType.Varint);
+const METADATA_UNIT_REF = tag(4, WireType.Varint);
 
 /** v2 series are small (refs, not strings): most lengths fit one varint byte. */
 const SERIES_LENGTH_RESERVE = 1;
+/** Room for one sample message: key, length, value (9), timestamp (≤ 11), start timestamp (≤ 11). */
+const MAX_SAMPLE_BYTES = 33;
 
 /**
  * Interned strings (and their encoded bytes) kept across requests before the interner starts
@@ -34,11 +51,16 @@ const MAX_POOL_BYTES = 16 << 20;
 
 /**
  * The symbol table of one request, on top of an interner that lives across requests. Interning a
- * string writes its whole `symbols` field (tag, length, UTF-8) once into a pool; a request's
+ * string writes its whole `symbols` field (key, length, UTF-8) once into a pool; a request's
  * symbol section is then copied from the pool, in runs: when a request uses strings in the order
  * they were first interned (the steady state of a writer re-sending the same series), the whole
- * section is a single memcpy. A string seen before costs one Map lookup and a stamp check; a
- * frozen label array seen before costs no lookup at all (its interned ids are cached).
+ * section is a single memcpy.
+ *
+ * Finding a string's interned id costs a Map lookup, except where a cheaper answer exists:
+ * - a frozen label array seen before has its ids cached (no lookup at all);
+ * - otherwise each label string is compared, by identity, with the string at the same position
+ *   of the previous request (strings are immutable, so the same object means the same id): a
+ *   writer re-sending the same label sets, in fresh arrays or not, skips the Map for all of them.
  */
 class SymbolTable {
   private ids = new Map<string, number>();
@@ -57,55 +79,74 @@ class SymbolTable {
   /** The frozen label arrays of the last request by series position, and their ids. */
   frozenAt: (Labels | undefined)[] = [];
   frozenIdsAt: Uint32Array[] = [];
-  /** Per label position, the last string seen and its ref: label names almost always hit. */
-  readonly labelCache = new RefCache();
-  readonly exemplarCache = new RefCache();
+  /**
+   * Label strings of unfrozen series by position in the request (a running cursor over every
+   * name and value), with their interned ids: the previous request's entries until overwritten.
+   */
+  private posStrings: string[] = [];
+  private posIds = new Int32Array(4096);
+  /** Refs of the label list being written. */
+  scratch = new Uint32Array(64);
 
   reset(): void {
-    if (this.count > MAX_INTERNED || this.pool.pos > MAX_POOL_BYTES || this.generation === 0xffffffff) {
+    if (this.count > MAX_INTERNED || this.pool.length > MAX_POOL_BYTES || this.generation === 0xffffffff) {
       this.ids = new Map();
       this.count = 0;
       this.pool.reset();
       this.frozenIds = new WeakMap();
       this.frozenAt = [];
       this.frozenIdsAt = [];
+      this.posStrings = [];
       this.stamp.fill(0);
       this.generation = 0;
     }
     this.generation++;
     this.symbolIds.length = 0;
-    this.labelCache.clear();
-    this.exemplarCache.clear();
     this.refById(this.idOf(""));
+  }
+
+  /** Trim the position caches to this request, so they pin no older strings or label arrays. */
+  trim(seriesCount: number, positions: number): void {
+    if (this.frozenAt.length > seriesCount) {
+      this.frozenAt.length = seriesCount;
+      this.frozenIdsAt.length = seriesCount;
+    }
+    if (this.posStrings.length > positions) this.posStrings.length = positions;
   }
 
   /** Interned id of `s`, or -1 for a lone surrogate. */
   idOf(s: string): number {
     const known = this.ids.get(s);
     if (known !== undefined) return known;
-    const start = this.pool.pos;
-    if (!this.pool.stringField(TAG_SYMBOL, s)) {
-      this.pool.pos = start;
-      return -1;
-    }
+    const start = this.pool.length;
+    if (!this.pool.string(REQUEST_SYMBOLS, s)) return -1;
     const id = this.count++;
     this.ids.set(s, id);
     if (id >= this.stamp.length) this.growIndex();
     this.fieldStart[id] = start;
-    this.fieldEnd[id] = this.pool.pos;
+    this.fieldEnd[id] = this.pool.length;
+    return id;
+  }
+
+  /** Interned id of the label string `s` at request position `pos` (see the class comment). */
+  idAt(s: string, pos: number): number {
+    if (this.posStrings[pos] === s) return this.posIds[pos];
+    const id = this.idOf(s);
+    if (id >= 0) {
+      if (pos >= this.posIds.length) this.posIds = grown(this.posIds, pos, (n) => new Int32Array(n));
+      if (pos > this.posStrings.length) this.posStrings.length = pos; // holes only after a failed series
+      this.posStrings[pos] = s;
+      this.posIds[pos] = id;
+    }
     return id;
   }
 
   private growIndex(): void {
-    const grow = <T extends Int32Array | Uint32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.stamp = grow(this.stamp, (n) => new Uint32Array(n));
-    this.refOf = grow(this.refOf, (n) => new Int32Array(n));
-    this.fieldStart = grow(this.fieldStart, (n) => new Int32Array(n));
-    this.fieldEnd = grow(this.fieldEnd, (n) => new Int32Array(n));
+    const n = this.count;
+    this.stamp = grown(this.stamp, n, (k) => new Uint32Array(k));
+    this.refOf = grown(this.refOf, n, (k) => new Int32Array(k));
+    this.fieldStart = grown(this.fieldStart, n, (k) => new Int32Array(k));
+    this.fieldEnd = grown(this.fieldEnd, n, (k) => new Int32Array(k));
   }
 
   /** This request's ref of an interned id, adding it to the symbols on first use. */
@@ -118,69 +159,43 @@ class SymbolTable {
     return ref;
   }
 
-  /** Varint refs of interned ids, straight into `w` (which has room for 5 bytes each). */
-  writeRefsOfIds(w: ProtoWriter, ids: Uint32Array): void {
-    const buf = w.buf;
-    const stamp = this.stamp;
-    const refOf = this.refOf;
-    const generation = this.generation;
-    let p = w.pos;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      let ref = stamp[id] === generation ? refOf[id] : this.refById(id);
-      while (ref > 0x7f) {
-        buf[p++] = (ref & 0x7f) | 0x80;
-        ref >>>= 7;
-      }
-      buf[p++] = ref;
-    }
-    w.pos = p;
+  /** Room in {@link scratch} for `n` refs. */
+  scratchFor(n: number): Uint32Array {
+    if (this.scratch.length < n) this.scratch = new Uint32Array(Math.max(n, this.scratch.length * 2));
+    return this.scratch;
   }
 
   /** Write this request's `symbols` fields, copying contiguous pool ranges at once. */
   writeSymbols(out: ProtoWriter): void {
     const ids = this.symbolIds;
-    const pool = this.pool.buf;
     let runStart = -1;
     let runEnd = -1;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       const start = this.fieldStart[id];
       if (start !== runEnd) {
-        if (runStart >= 0) out.bytes(pool.subarray(runStart, runEnd));
+        if (runStart >= 0) out.copyFrom(this.pool, runStart, runEnd);
         runStart = start;
       }
       runEnd = this.fieldEnd[id];
     }
-    if (runStart >= 0) out.bytes(pool.subarray(runStart, runEnd));
+    if (runStart >= 0) out.copyFrom(this.pool, runStart, runEnd);
   }
 
-  /** Ref of `s`; `slot` is its position in a label list, for the identity cache. Returns -1 for a lone surrogate. */
-  ref(s: string, cache: RefCache, slot: number): number {
-    if (cache.strings[slot] === s) return cache.refs[slot];
-    const ref = this.lookup(s);
-    if (ref >= 0) {
-      cache.strings[slot] = s;
-      cache.refs[slot] = ref;
-    }
-    return ref;
-  }
-
-  /** Ref of `s` without the identity cache. Returns -1 for a lone surrogate. */
+  /** Ref of `s` (help, unit, exemplar labels), or -1 for a lone surrogate. */
   lookup(s: string): number {
     const id = this.idOf(s);
     return id < 0 ? -1 : this.refById(id);
   }
 }
 
-/** Last string and ref per label position. */
-class RefCache {
-  readonly strings: string[] = [];
-  readonly refs: number[] = [];
-  clear(): void {
-    this.strings.length = 0;
-    this.refs.length = 0;
-  }
+/** A typed array at least `need + 1` long with `a`'s content. */
+function grown<T extends Int32Array | Uint32Array>(a: T, need: number, make: (n: number) => T): T {
+  let n = a.length * 2;
+  while (n <= need) n *= 2;
+  const b = make(n);
+  b.set(a);
+  return b;
 }
 
 /** Reusable v2 state: the symbol table and the scratch buffer for series. */
@@ -192,21 +207,37 @@ export class V2State {
   lastMetadata: SeriesMetadata | undefined;
 }
 
-function writeRefs(w: ProtoWriter, rules: SeriesRules, table: SymbolTable, labels: Labels, owner: Labels, cache: RefCache): void {
-  w.ensure(1);
-  w.byte(TAG_LABELS_REFS);
-  const at = w.beginLength(1);
+/** A packed `labels_refs` field from `count` refs in the table's scratch, under `key`. */
+function writeRefList(w: ProtoWriter, table: SymbolTable, key: number, count: number): void {
+  if (count === 0) return; // packed fields are omitted when empty
+  const refs = table.scratch;
+  let size = 0;
+  for (let i = 0; i < count; i++) size += varintSize32(refs[i]);
+  w.ensure(6 + size);
+  w.key(key);
+  w.uint32(size);
+  w.varints(refs, 0, count);
+}
+
+/**
+ * `labels_refs` of an unfrozen series; `cursor` is its first label position in the request.
+ * Returns the cursor after it.
+ */
+function writeSeriesRefs(w: ProtoWriter, rules: SeriesRules, table: SymbolTable, labels: Labels, cursor: number): number {
+  const refs = table.scratchFor(labels.length);
+  let count = 0;
   for (let i = 0; i < labels.length; i += 2) {
     const value = labels[i + 1];
     if (value.length === 0) continue; // an empty label is an absent label
-    const nameRef = table.ref(labels[i], cache, i);
-    const valueRef = table.ref(value, cache, i + 1);
-    if (nameRef < 0 || valueRef < 0) rules.badValue(owner, nameRef < 0 ? labels[i] : value);
-    w.uint32(nameRef);
-    w.uint32(valueRef);
+    const name = labels[i];
+    const a = table.idAt(name, cursor++);
+    const b = table.idAt(value, cursor++);
+    if (a < 0 || b < 0) rules.badValue(labels, a < 0 ? name : value);
+    refs[count++] = table.refById(a);
+    refs[count++] = table.refById(b);
   }
-  if (w.pos === at + 1) w.pos = at - 1; // no refs: packed fields are omitted when empty
-  else w.endLength(at, 1);
+  writeRefList(w, table, TIMESERIES_LABELS_REFS, count);
+  return cursor;
 }
 
 /**
@@ -231,11 +262,47 @@ function writeFrozenRefs(w: ProtoWriter, rules: SeriesRules, table: SymbolTable,
   }
   table.frozenAt[index] = labels;
   table.frozenIdsAt[index] = ids;
-  w.ensure(2 + ids.length * 5);
-  w.byte(TAG_LABELS_REFS);
-  const at = w.beginLength(1);
-  table.writeRefsOfIds(w, ids);
-  w.endLength(at, 1);
+  const refs = table.scratchFor(ids.length);
+  for (let i = 0; i < ids.length; i++) refs[i] = table.refById(ids[i]);
+  writeRefList(w, table, TIMESERIES_LABELS_REFS, ids.length);
+}
+
+/** Samples of one series, checked as they are written (see encode-v1.ts). */
+function writeSamplesV2(w: ProtoWriter, rules: SeriesRules, labels: Labels, samples: NonNullable<Series["samples"]>): void {
+  const n = samples.length;
+  w.ensure(n * MAX_SAMPLE_BYTES);
+  let prev = -Infinity;
+  for (let j = 0; j < n; j++) {
+    const sample = samples[j];
+    const t = sample.timestamp;
+    const v = sample.value;
+    const st = sample.startTimestamp;
+    if (!(t > prev) || !Number.isSafeInteger(t) || typeof v !== "number" || (st !== undefined && !Number.isSafeInteger(st))) {
+      rules.checkSamples(labels, samples); // throws the precise error
+    }
+    prev = t;
+    const stale = !!sample.stale;
+    const hasValue = stale || !Object.is(v, 0);
+    const len =
+      (hasValue ? 9 : 0) +
+      (t === 0 ? 0 : t > 0 ? 1 + varintSize(t) : 11) +
+      (!st ? 0 : st > 0 ? 1 + varintSize(st) : 11);
+    w.key(TIMESERIES_SAMPLES);
+    w.byte(len);
+    if (hasValue) {
+      w.key(SAMPLE_VALUE);
+      if (stale) w.staleNaN();
+      else w.double(v);
+    }
+    if (t !== 0) {
+      w.key(SAMPLE_TIMESTAMP);
+      w.int64(t);
+    }
+    if (st) {
+      w.key(SAMPLE_START_TIMESTAMP);
+      w.int64(st);
+    }
+  }
 }
 
 export function encodeSeriesListV2(
@@ -250,56 +317,31 @@ export function encodeSeriesListV2(
   w.reset();
   state.lastMetricName = undefined;
   state.lastMetadata = undefined;
+  let cursor = 0;
 
   for (let s = 0; s < series.length; s++) {
     const ts = series[s];
     const labels = ts.labels;
-    w.ensure(3);
-    w.byte(TAG_TIMESERIES);
-    const at = w.beginLength(SERIES_LENGTH_RESERVE);
-    if (Object.isFrozen(labels)) writeFrozenRefs(w, rules, table, labels, s);
+    w.ensure(1 + SERIES_LENGTH_RESERVE);
+    w.key(REQUEST_TIMESERIES);
+    const at = w.fork(SERIES_LENGTH_RESERVE);
+    if (table.frozenAt[s] === labels || Object.isFrozen(labels)) writeFrozenRefs(w, rules, table, labels, s);
     else {
       rules.checkLabels(labels, true);
-      writeRefs(w, rules, table, labels, labels, table.labelCache);
+      cursor = writeSeriesRefs(w, rules, table, labels, cursor);
     }
 
     const samples = ts.samples;
-    if (samples !== undefined && samples.length > 0) {
-      rules.checkSamples(labels, samples);
-      for (let j = 0; j < samples.length; j++) {
-        const sample = samples[j];
-        const t = sample.timestamp;
-        w.ensure(33);
-        w.byte(TAG_SAMPLE);
-        const sat = w.beginLength(1);
-        if (sample.stale) {
-          w.byte(0x09); // value = 1
-          w.staleNaN();
-        } else if (!Object.is(sample.value, 0)) {
-          w.byte(0x09);
-          w.double(sample.value);
-        }
-        if (t !== 0) {
-          w.byte(0x10); // timestamp = 2
-          w.int64(t);
-        }
-        const st = sample.startTimestamp;
-        if (st) {
-          w.byte(0x18); // start_timestamp = 3
-          w.int64(st);
-        }
-        w.endLength(sat, 1);
-      }
-    }
+    if (samples !== undefined && samples.length > 0) writeSamplesV2(w, rules, labels, samples);
     const histograms = ts.histograms;
     if (histograms !== undefined && histograms.length > 0) {
       rules.checkHistograms(labels, histograms);
       for (let j = 0; j < histograms.length; j++) {
         w.ensure(1);
-        w.byte(TAG_HISTOGRAM);
-        const hat = w.beginLength(2);
+        w.key(TIMESERIES_HISTOGRAMS);
+        const hat = w.fork(2);
         writeHistogramBody(w, histograms[j], true);
-        w.endLength(hat, 2);
+        w.join(hat, 2);
       }
     }
     const exemplars = ts.exemplars;
@@ -308,20 +350,30 @@ export function encodeSeriesListV2(
         const e = exemplars[j];
         rules.checkExemplar(labels, e);
         w.ensure(1);
-        w.byte(TAG_EXEMPLAR);
-        const eat = w.beginLength(1);
-        if (e.labels.length > 0) writeRefs(w, rules, table, e.labels, labels, table.exemplarCache);
+        w.key(TIMESERIES_EXEMPLARS);
+        const eat = w.fork(1);
+        const el = e.labels;
+        const refs = table.scratchFor(el.length);
+        let count = 0;
+        for (let i = 0; i < el.length; i += 2) {
+          if (el[i + 1].length === 0) continue;
+          const a = table.lookup(el[i]);
+          const b = table.lookup(el[i + 1]);
+          if (a < 0 || b < 0) rules.badValue(labels, a < 0 ? el[i] : el[i + 1]);
+          refs[count++] = a;
+          refs[count++] = b;
+        }
+        writeRefList(w, table, EXEMPLAR_LABELS_REFS, count);
+        w.ensure(20);
         if (!Object.is(e.value, 0)) {
-          w.ensure(1);
-          w.byte(0x11); // value = 2
+          w.key(EXEMPLAR_VALUE);
           w.double(e.value);
         }
         if (e.timestamp) {
-          w.ensure(1);
-          w.byte(0x18); // timestamp = 3
+          w.key(EXEMPLAR_TIMESTAMP);
           w.int64(e.timestamp);
         }
-        w.endLength(eat, 1);
+        w.join(eat, 1);
       }
     }
     let meta = ts.metadata;
@@ -341,31 +393,27 @@ export function encodeSeriesListV2(
         throw new EncodeError("metadata-invalid", getLabel(labels, "__name__") ?? "", "metadata help or unit is not well-formed Unicode");
       }
       w.ensure(16);
-      w.byte(TAG_METADATA);
-      const mat = w.beginLength(1);
+      w.key(TIMESERIES_METADATA);
+      const mat = w.fork(1);
       if (type !== 0) {
-        w.byte(0x08); // type = 1
+        w.key(METADATA_TYPE);
         w.byte(type);
       }
       if (help !== 0) {
-        w.byte(0x18); // help_ref = 3
+        w.key(METADATA_HELP_REF);
         w.uint32(help);
       }
       if (unit !== 0) {
         w.ensure(1);
-        w.byte(0x20); // unit_ref = 4
+        w.key(METADATA_UNIT_REF);
         w.uint32(unit);
       }
-      w.endLength(mat, 1);
+      w.join(mat, 1);
     }
-    w.endLength(at, SERIES_LENGTH_RESERVE);
+    w.join(at, SERIES_LENGTH_RESERVE);
   }
 
-  // Keep the position caches no longer than this request, so they pin no older label arrays.
-  if (table.frozenAt.length > series.length) {
-    table.frozenAt.length = series.length;
-    table.frozenIdsAt.length = series.length;
-  }
+  table.trim(series.length, cursor);
   table.writeSymbols(out);
-  out.bytes(w.view());
+  out.copyFrom(w, 0, w.length);
 }

@@ -4,6 +4,7 @@
  */
 
 import type { NameValidation } from "./label-rules.ts";
+import { LabelReuse } from "./label-reuse.ts";
 import { MetadataIndex } from "./metadata.ts";
 import { ProtoWriter } from "./proto-writer.ts";
 import { SeriesRules } from "./series-rules.ts";
@@ -30,8 +31,11 @@ export interface EncodeOptions {
  * nothing. Not safe to share between concurrent users of the returned view.
  */
 export class WriteRequestEncoder {
-  // Small at first: a writer per Worker request must not cost 256 KB; the buffer doubles as needed.
-  private readonly out = new ProtoWriter(16 * 1024);
+  // Small at first: a writer per Worker request must not cost 256 KB; the buffers double as needed.
+  // Two, alternating between v1 requests: the previous one's bytes are reused (label-reuse.ts).
+  private readonly outs = [new ProtoWriter(16 * 1024), new ProtoWriter(16 * 1024)] as const;
+  private turn = 0;
+  private readonly labelReuse = new LabelReuse();
   private readonly rules = { legacy: new SeriesRules("legacy"), utf8: new SeriesRules("utf8") };
   private v2: V2State | undefined;
   private lastMetadataList: readonly MetricMetadata[] | undefined;
@@ -43,7 +47,8 @@ export class WriteRequestEncoder {
    * breaks a remote-write rule; nothing is written in that case.
    */
   encodeView(series: readonly Series[], options: EncodeOptions = {}): Uint8Array {
-    const out = this.out;
+    // The buffer of the last v1 request is never written here: v2 and the next v1 use the other.
+    const out = this.outs[this.turn];
     out.reset();
     const rules = this.rules[options.nameValidation ?? "legacy"];
     const metadata = options.metadata ?? [];
@@ -51,7 +56,9 @@ export class WriteRequestEncoder {
       this.v2 ??= new V2State();
       encodeSeriesListV2(out, rules, this.v2, series, metadata.length > 0 ? this.indexFor(metadata) : undefined);
     } else {
-      encodeSeriesListV1(out, rules, series, metadata);
+      encodeSeriesListV1(out, rules, series, metadata, { labels: this.labelReuse, prev: this.outs[1 - this.turn] });
+      this.labelReuse.commit(rules.mode);
+      this.turn = 1 - this.turn;
     }
     return out.view();
   }

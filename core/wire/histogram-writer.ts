@@ -3,105 +3,122 @@
  * `start_timestamp` (field 17), which only 2.0 (rc.4) has.
  */
 
-import type { ProtoWriter } from "./proto-writer.ts";
+import { type ProtoWriter, tag, WireType } from "./proto-writer.ts";
 import type { BucketSpan, NativeHistogram, ResetHint } from "./types.ts";
+
+
+// Histogram (prompb/types.proto; io/prometheus/write/v2/types.proto)
+const COUNT_INT = tag(1, WireType.Varint); // oneof count
+const COUNT_FLOAT = tag(2, WireType.Bit64); // oneof count
+const SUM = tag(3, WireType.Bit64);
+const SCHEMA = tag(4, WireType.Varint); // sint32
+const ZERO_THRESHOLD = tag(5, WireType.Bit64);
+const ZERO_COUNT_INT = tag(6, WireType.Varint); // oneof zero_count
+const ZERO_COUNT_FLOAT = tag(7, WireType.Bit64); // oneof zero_count
+const NEGATIVE_SPANS = tag(8, WireType.LengthDelimited);
+const NEGATIVE_DELTAS = tag(9, WireType.LengthDelimited); // packed sint64
+const NEGATIVE_COUNTS = tag(10, WireType.LengthDelimited); // packed double
+const POSITIVE_SPANS = tag(11, WireType.LengthDelimited);
+const POSITIVE_DELTAS = tag(12, WireType.LengthDelimited); // packed sint64
+const POSITIVE_COUNTS = tag(13, WireType.LengthDelimited); // packed double
+const RESET_HINT_FIELD = tag(14, WireType.Varint);
+const TIMESTAMP = tag(15, WireType.Varint);
+const CUSTOM_VALUES = tag(16, WireType.LengthDelimited); // packed double; a two-byte key
+const START_TIMESTAMP = tag(17, WireType.Varint); // v2 only; a two-byte key
+// BucketSpan
+const SPAN_OFFSET = tag(1, WireType.Varint); // sint32
+const SPAN_LENGTH = tag(2, WireType.Varint); // uint32
 
 const RESET_HINT: Readonly<Record<ResetHint, number>> = { unknown: 0, yes: 1, no: 2, gauge: 3 };
 
-function writeSpans(w: ProtoWriter, tag: number, spans: readonly BucketSpan[] | undefined): void {
+function writeSpans(w: ProtoWriter, key: number, spans: readonly BucketSpan[] | undefined): void {
   if (spans === undefined) return;
   for (const s of spans) {
     w.ensure(2);
-    w.byte(tag);
-    const at = w.beginLength(1);
+    w.key(key);
+    const at = w.fork(1);
     if (s.offset !== 0) {
       w.ensure(1);
-      w.byte(0x08); // offset = 1, sint32
+      w.key(SPAN_OFFSET);
       w.sint32(s.offset);
     }
     if (s.length !== 0) {
       w.ensure(1);
-      w.byte(0x10); // length = 2, uint32
+      w.key(SPAN_LENGTH);
       w.uint32(s.length);
     }
-    w.endLength(at, 1);
+    w.join(at, 1);
   }
 }
 
-function writePackedSint64(w: ProtoWriter, tag: number, values: readonly number[] | undefined): void {
+function writePackedSint64(w: ProtoWriter, key: number, values: readonly number[] | undefined): void {
   if (values === undefined || values.length === 0) return;
   w.ensure(1);
-  w.byte(tag);
-  const at = w.beginLength(1);
+  w.key(key);
+  const at = w.fork(1);
   for (let i = 0; i < values.length; i++) w.sint64(values[i]);
-  w.endLength(at, 1);
+  w.join(at, 1);
 }
 
-function writePackedDouble(w: ProtoWriter, tag: number | readonly number[], values: readonly number[] | undefined): void {
+function writePackedDouble(w: ProtoWriter, key: number, values: readonly number[] | undefined): void {
   if (values === undefined || values.length === 0) return;
-  const tagBytes = typeof tag === "number" ? [tag] : tag;
-  w.ensure(tagBytes.length);
-  for (const b of tagBytes) w.byte(b);
-  const len = values.length * 8;
-  w.uint32(len);
+  w.ensure(2);
+  w.key(key);
+  w.uint32(values.length * 8);
+  w.ensure(values.length * 8);
   for (let i = 0; i < values.length; i++) w.double(values[i]);
 }
 
-/** Writes the fields of one Histogram message (without its tag and length). */
+/** Writes the fields of one Histogram message (without its key and length). */
 export function writeHistogramBody(w: ProtoWriter, h: NativeHistogram, withStartTimestamp: boolean): void {
-  w.ensure(40);
+  w.ensure(60);
+  // oneof members are written even when zero
   if (h.float) {
-    w.byte(0x11); // count_float = 2 (oneof: written even when zero)
+    w.key(COUNT_FLOAT);
     w.double(h.count);
   } else {
-    w.byte(0x08); // count_int = 1 (oneof: written even when zero)
+    w.key(COUNT_INT);
     w.int64(h.count);
   }
   if (!Object.is(h.sum, 0)) {
-    w.ensure(1);
-    w.byte(0x19); // sum = 3
+    w.key(SUM);
     w.double(h.sum);
   }
   if (h.schema !== 0) {
-    w.ensure(1);
-    w.byte(0x20); // schema = 4, sint32
+    w.key(SCHEMA);
     w.sint32(h.schema);
   }
   if (!Object.is(h.zeroThreshold, 0)) {
-    w.ensure(1);
-    w.byte(0x29); // zero_threshold = 5
+    w.key(ZERO_THRESHOLD);
     w.double(h.zeroThreshold);
   }
-  w.ensure(1);
   if (h.float) {
-    w.byte(0x39); // zero_count_float = 7
+    w.key(ZERO_COUNT_FLOAT);
     w.double(h.zeroCount);
   } else {
-    w.byte(0x30); // zero_count_int = 6
+    w.key(ZERO_COUNT_INT);
     w.int64(h.zeroCount);
   }
-  writeSpans(w, 0x42, h.negativeSpans); // negative_spans = 8
-  writePackedSint64(w, 0x4a, h.negativeDeltas); // negative_deltas = 9
-  writePackedDouble(w, 0x52, h.negativeCounts); // negative_counts = 10
-  writeSpans(w, 0x5a, h.positiveSpans); // positive_spans = 11
-  writePackedSint64(w, 0x62, h.positiveDeltas); // positive_deltas = 12
-  writePackedDouble(w, 0x6a, h.positiveCounts); // positive_counts = 13
+  writeSpans(w, NEGATIVE_SPANS, h.negativeSpans);
+  writePackedSint64(w, NEGATIVE_DELTAS, h.negativeDeltas);
+  writePackedDouble(w, NEGATIVE_COUNTS, h.negativeCounts);
+  writeSpans(w, POSITIVE_SPANS, h.positiveSpans);
+  writePackedSint64(w, POSITIVE_DELTAS, h.positiveDeltas);
+  writePackedDouble(w, POSITIVE_COUNTS, h.positiveCounts);
+  w.ensure(26);
   const hint = h.resetHint === undefined ? 0 : RESET_HINT[h.resetHint];
   if (hint !== 0) {
-    w.ensure(2);
-    w.byte(0x70); // reset_hint = 14
+    w.key(RESET_HINT_FIELD);
     w.byte(hint);
   }
   if (h.timestamp !== 0) {
-    w.ensure(1);
-    w.byte(0x78); // timestamp = 15
+    w.key(TIMESTAMP);
     w.int64(h.timestamp);
   }
-  writePackedDouble(w, [0x82, 0x01], h.customValues); // custom_values = 16
+  writePackedDouble(w, CUSTOM_VALUES, h.customValues);
   if (withStartTimestamp && h.startTimestamp) {
-    w.ensure(2);
-    w.byte(0x88); // start_timestamp = 17
-    w.byte(0x01);
+    w.ensure(12);
+    w.key(START_TIMESTAMP);
     w.int64(h.startTimestamp);
   }
 }

@@ -12,5 +12,22 @@ export { encodeWriteRequest, WriteRequestEncoder, type EncodeOptions } from "./e
 export { decodeWriteRequest, versionFromContentType, type DecodeOptions } from "./decode.ts";
 export * as snappy from "./snappy-namespace.ts";
 export { compareUtf8, describeLabels, getLabel, isValidLabelName, isValidMetricName, labelsFromRecord, type NameValidation } from "./label-rules.ts";
+export {
+  ClientMetricType,
+  decodeMetricFamiliesDelimited,
+  encodeMetricFamiliesDelimited,
+  type BucketMessage,
+  type BucketSpanMessage,
+  type CounterMessage,
+  type DecodedMetricFamily,
+  type ExemplarMessage,
+  type HistogramMessage,
+  type MetricFamilyMessage,
+  type MetricMessage,
+  type QuantileMessage,
+  type SummaryMessage,
+  type TimestampMessage,
+  type ValueMessage,
+} from "./metric-family.ts";
 export * from "./types.ts";
 export { DecodeError, EncodeError, SnappyNotInitialisedError, type EncodeRule } from "../errors.ts";

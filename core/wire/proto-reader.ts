@@ -52,6 +52,12 @@ export class ProtoReader {
     return lo;
   }
 
+  /** An int32 (a negative one takes 10 bytes on the wire; the high word is dropped, as protobuf does). */
+  int32(): number {
+    const [lo] = this.varint64();
+    return lo | 0;
+  }
+
   /** An int64 as a number; fails when it is outside the safe-integer range. */
   int64(): number {
     const [lo, hi] = this.varint64();

@@ -20,7 +20,8 @@ import {
 import type { BucketSpan, Exemplar, Labels, NativeHistogram, Sample } from "./types.ts";
 
 export class SeriesRules {
-  private lastMetricName = "";
+  /** The last metric name that passed (undefined: none yet, so even "" is checked). */
+  private lastMetricName: string | undefined;
 
   /** Encoded v1 label bytes of frozen label arrays that passed these rules (see encode-v1.ts). */
   readonly v1Frozen = {
@@ -69,16 +70,29 @@ export class SeriesRules {
       prev = name;
       if (name === "__name__") {
         hasName = true;
-        if (value !== this.lastMetricName) {
-          if (!isValidMetricName(value, this.mode)) {
-            this.fail("metric-name-invalid", labels, `invalid metric name ${JSON.stringify(value)} (${this.mode} syntax)`);
-          }
-          this.lastMetricName = value;
-        }
+        if (value !== this.lastMetricName) this.checkMetricName(labels, value);
       }
     }
-    cache.length = n >> 1;
+    // Setting an array's length is a runtime call: only when the label count changed.
+    if (cache.length !== n >> 1) cache.length = n >> 1;
     if (requireName && !hasName) this.fail("metric-name-missing", labels, "no __name__ label");
+  }
+
+  /**
+   * Metric names that passed, so that series cycling through a few names (W1: ten) are not
+   * re-scanned character by character; bounded, as high-cardinality names must not grow it.
+   */
+  private readonly validMetricNames = new Set<string>();
+
+  private checkMetricName(labels: Labels, value: string): void {
+    this.lastMetricName = value;
+    if (this.validMetricNames.has(value)) return;
+    if (!isValidMetricName(value, this.mode)) {
+      this.lastMetricName = undefined;
+      this.fail("metric-name-invalid", labels, `invalid metric name ${JSON.stringify(value)} (${this.mode} syntax)`);
+    }
+    if (this.validMetricNames.size >= 4096) this.validMetricNames.clear();
+    this.validMetricNames.add(value);
   }
 
   private checkName(labels: Labels, i: number, name: string, prev: string): void {

@@ -10,7 +10,7 @@
  * copy instantiates its own glue from it.
  */
 
-import { compress_raw, decompress_raw, initSync } from "snappy-wasm";
+import { compress_raw, decompress_raw, type InitOutput, initSync } from "snappy-wasm";
 import { DecodeError, SnappyNotInitialisedError } from "../errors.ts";
 
 /** Where the snappy WASM comes from. */
@@ -37,6 +37,8 @@ function shared(): SharedSnappy {
 
 /** The module this copy's glue was instantiated from. */
 let wasmModule: WebAssembly.Module | undefined;
+/** The instance's raw exports (what {@link SnappyCompressor} calls); replaced by {@link recover}. */
+let wasmExports: InitOutput | undefined;
 
 /** Default limit for a declared uncompressed size: Prometheus's own remote-write body limit. */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
@@ -76,7 +78,7 @@ function ready(): WebAssembly.Module {
     const source = load();
     s.module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
   }
-  initSync(s.module);
+  wasmExports = initSync(s.module);
   wasmModule = s.module;
   return wasmModule;
 }
@@ -86,7 +88,7 @@ function ready(): WebAssembly.Module {
  * instance from the same module before the next call.
  */
 function recover(module: WebAssembly.Module): void {
-  initSync(module);
+  wasmExports = initSync(module);
 }
 
 /** Compress bytes to a snappy block. */
@@ -97,6 +99,60 @@ export function compress(input: Uint8Array): Uint8Array {
   } catch (err) {
     recover(module);
     throw err;
+  }
+}
+
+/**
+ * A snappy block compressor that keeps its output buffer between calls, as a sender that
+ * compresses one request after another does (Prometheus's queue manager keeps its own).
+ *
+ * Why: {@link compress} hands out a fresh array per call, and for a request body of a megabyte
+ * that allocation is the dearest part of compressing it (fresh pages from the OS, then a GC to
+ * give them back): measured here, 4.5 ms instead of 2.6 ms for a 2.7 MB body. This class copies
+ * the WASM's output into its own buffer instead, which only grows.
+ *
+ * It calls the snappy-wasm 0.3 exports directly (the wasm-bindgen ABI of that build: a return
+ * slot on the shadow stack; the input is freed by `compress_raw`); test/wire/snappy.test.ts
+ * checks it against {@link compress} so a different build is caught.
+ *
+ * @example
+ * const compressor = new SnappyCompressor();
+ * const body = compressor.compressView(encoder.encodeView(series)); // valid until the next call
+ * await fetch(url, { method: "POST", body: body.slice() });      // or send before compressing again
+ */
+export class SnappyCompressor {
+  private out = new Uint8Array(0);
+
+  /** Size of the output buffer now held. */
+  get capacity(): number {
+    return this.out.length;
+  }
+
+  /** Compress `input` to a snappy block; returns a view of this compressor's buffer, valid until its next call. */
+  compressView(input: Uint8Array): Uint8Array {
+    const module = ready();
+    const wasm = wasmExports as InitOutput;
+    const n = input.length;
+    const ret = wasm.__wbindgen_add_to_stack_pointer(-16);
+    try {
+      const ptr = wasm.__wbindgen_malloc(n);
+      // After malloc: it may have grown the memory (and detached any older view of it).
+      new Uint8Array(wasm.memory.buffer, ptr, n).set(input);
+      wasm.compress_raw(ret, ptr, n);
+      const slot = new Int32Array(wasm.memory.buffer, ret, 4);
+      const outPtr = slot[0];
+      const outLen = slot[1];
+      if (slot[3] !== 0) throw new Error("snappy: compress_raw failed");
+      if (this.out.length < outLen) this.out = new Uint8Array(Math.max(outLen, this.out.length * 2));
+      this.out.set(new Uint8Array(wasm.memory.buffer, outPtr, outLen));
+      wasm.__wbindgen_free(outPtr, outLen);
+      return this.out.subarray(0, outLen);
+    } catch (err) {
+      recover(module);
+      throw err;
+    } finally {
+      if (wasmExports === wasm) wasm.__wbindgen_add_to_stack_pointer(16);
+    }
   }
 }
 

@@ -2,9 +2,58 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { encodeFamiliesDelimited } from "../../core/client/pushgateway/protobuf.ts";
 import { VERSION } from "../../core/client/http/version.ts";
+import { EncodeError } from "../../core/errors.ts";
 import type { MetricFamily } from "../../core/exposition/model.ts";
 import { MetricFamilySchema, MetricType, type MetricFamily as PbFamily } from "../../core/gen/io/prometheus/client/metrics_pb.ts";
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { parseOpenMetrics, parseText } from "../../core/exposition/parse.ts";
+import { Counter, Gauge, Histogram, Registry, Summary } from "../../core/metrics/index.ts";
+import { referenceFamiliesDelimited } from "./pushgateway-protobuf.reference.ts";
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const fixture = (name: string): string => readFileSync(new URL(`../fixtures/exposition/${name}`, import.meta.url), "utf8");
+
+// Random exposition families of every type, with the sample suffixes, labels, exemplars and
+// native histograms the regrouping looks at.
+const labelName = fc.constantFrom("a", "b", "code", "le", "quantile", "route");
+const labelValue = fc.oneof(fc.constantFrom("", "0.5", "+Inf", "1", "x"), fc.string({ maxLength: 5 }));
+const labels = fc.uniqueArray(fc.tuple(labelName, labelValue), { maxLength: 3, selector: ([n]) => n }).map((p) => p.flat());
+const value = fc.oneof(fc.double(), fc.nat(1000), fc.constantFrom(0, 1.5, -1, NaN, Infinity));
+const exemplar = fc.option(fc.record({ labels: fc.constant(["trace_id", "abc"]), value, timestamp: fc.option(fc.integer({ min: 1, max: 2e12 }), { nil: undefined }) }), { nil: undefined });
+const nativeHistogram = fc.record({
+  labels,
+  histogram: fc.record({
+    timestamp: fc.constant(0),
+    float: fc.boolean(),
+    count: fc.nat(100),
+    sum: value,
+    schema: fc.integer({ min: -4, max: 8 }),
+    zeroThreshold: fc.constantFrom(0, 1e-128),
+    zeroCount: fc.nat(10),
+    positiveSpans: fc.constant([{ offset: 0, length: 2 }]),
+    positiveDeltas: fc.constant([1, -1]),
+    positiveCounts: fc.constant([1, 2]),
+    startTimestamp: fc.option(fc.integer({ min: 1, max: 2e12 }), { nil: undefined }),
+  }),
+  exemplars: fc.option(fc.array(fc.record({ labels: fc.constant(["trace_id", "n"]), value, timestamp: fc.integer({ min: 1, max: 2e12 }) }), { maxLength: 2 }), { nil: undefined }),
+});
+const family: fc.Arbitrary<MetricFamily> = fc
+  .record({
+    type: fc.constantFrom("counter", "gauge", "summary", "unknown", "histogram", "gaugehistogram", "info", "stateset" as const),
+    help: fc.option(fc.string({ maxLength: 8 }), { nil: undefined }),
+    unit: fc.option(fc.constantFrom("seconds", ""), { nil: undefined }),
+    suffixes: fc.array(fc.tuple(fc.constantFrom("", "_total", "_created", "_bucket", "_sum", "_count", "_gsum", "_gcount", "_info"), labels, value, exemplar), { maxLength: 6 }),
+    natives: fc.option(fc.array(nativeHistogram, { maxLength: 2 }), { nil: undefined }),
+  })
+  .map(({ type, help, unit, suffixes, natives }) => ({
+    name: "m",
+    type,
+    help,
+    unit,
+    samples: suffixes.map(([sfx, l, v, e]) => (e === undefined ? { name: `m${sfx}`, labels: l, value: v } : { name: `m${sfx}`, labels: l, value: v, exemplar: e })),
+    nativeHistograms: type === "histogram" || type === "gaugehistogram" ? natives : undefined,
+  }));
 
 function decodeDelimited(bytes: Uint8Array): PbFamily[] {
   const out: PbFamily[] = [];
@@ -84,6 +133,36 @@ describe("Pushgateway protobuf body", () => {
     expect(summary.metric[0].summary?.sampleCount).toBe(30n);
     expect(untyped.type).toBe(MetricType.UNTYPED);
     expect(untyped.metric[0].untyped?.value).toBe(1);
+  });
+
+  it("is byte for byte the first (protobuf-es create + toBinary) encoder's body: registry, pages, random families", () => {
+    const registry = new Registry();
+    const c = new Counter({ name: "requests_total", help: "Requests.", labelNames: ["code"] as const, registry });
+    c.labels({ code: "200" }).inc(3, { trace_id: "abc" });
+    c.labels({ code: "500" }).inc();
+    new Gauge({ name: "temp_celsius", help: "T.", unit: "celsius", registry }).set(-4.5);
+    const h = new Histogram({ name: "lat_seconds", help: "L.", labelNames: ["route"] as const, buckets: [0.1, 1], registry });
+    h.labels({ route: "/" }).observe(0.5);
+    const n = new Histogram({ name: "native_seconds", help: "N.", native: true, registry });
+    n.observe(0.25);
+    n.observe(3);
+    new Summary({ name: "rpc_seconds", help: "R.", registry }).observe(0.2);
+    const pages = [registry.collect(), parseText(fixture("text-edge.prom")), parseOpenMetrics(fixture("openmetrics-edge.om"))];
+    for (const families of pages) expect(hex(encodeFamiliesDelimited(families))).toBe(hex(referenceFamiliesDelimited(families)));
+    fc.assert(
+      fc.property(fc.array(family, { maxLength: 3 }), (families) => {
+        let want: Uint8Array;
+        try {
+          want = referenceFamiliesDelimited(families);
+        } catch {
+          // A `_created` value or exemplar time that is no time at all: both refuse it.
+          expect(() => encodeFamiliesDelimited(families)).toThrow(EncodeError);
+          return;
+        }
+        expect(hex(encodeFamiliesDelimited(families))).toBe(hex(want));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("User-Agent version matches package.json", () => {

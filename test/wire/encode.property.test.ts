@@ -92,6 +92,70 @@ describe("frozen label arrays take the cached path and still equal toBinary", ()
   });
 });
 
+describe("label strings of the previous request reused by position (v1 bytes, v2 ids)", () => {
+  for (const version of ["v1", "v2"] as const) {
+  it(`${version}: a request that keeps some label strings of the previous one at the same positions (fresh arrays) stays byte-exact`, () => {
+    const enc = new WriteRequestEncoder();
+    const reference = version === "v1" ? referenceV1 : referenceV2;
+    fc.assert(
+      fc.property(request, fc.array(fc.tuple(fc.nat(), fc.nat(), fc.string({ maxLength: 6 })), { maxLength: 8 }), ([list, metadata], edits) => {
+        expect(hex(enc.encode(list, { version, metadata }))).toBe(hex(reference(list, metadata)));
+        // Fresh label arrays holding the same string objects, with some values replaced: the
+        // replaced positions must miss the cache, the others hit it.
+        const next = list.map((s) => ({ ...s, labels: [...s.labels] }));
+        for (const [si, li, value] of edits) {
+          if (next.length === 0) break;
+          const labels = next[si % next.length].labels as string[];
+          if (labels.length > 0) labels[(li % (labels.length / 2)) * 2 + 1] = value;
+        }
+        const valid = next.filter((s) => {
+          try {
+            new WriteRequestEncoder().encode([s], { version: "v2" });
+            return true;
+          } catch {
+            return false;
+          }
+        });
+        expect(hex(enc.encode(valid, { version, metadata }))).toBe(hex(reference(valid, metadata)));
+        expect(hex(enc.encode(list, { version, metadata }))).toBe(hex(reference(list, metadata)));
+        // The same arrays, mutated in place after a request, then re-sent.
+        const mutable = list.map((s) => ({ ...s, labels: [...s.labels] }));
+        expect(hex(enc.encode(mutable, { version, metadata }))).toBe(hex(reference(mutable, metadata)));
+        for (const [si, li, value] of edits) {
+          if (mutable.length === 0) break;
+          const labels = mutable[si % mutable.length].labels as string[];
+          if (labels.length > 0) labels[(li % (labels.length / 2)) * 2 + 1] = value;
+        }
+        let want: string | undefined;
+        try {
+          want = hex(reference(mutable, metadata));
+          new WriteRequestEncoder().encode(mutable, { version, metadata });
+        } catch {
+          want = undefined;
+        }
+        if (want !== undefined) expect(hex(enc.encode(mutable, { version, metadata }))).toBe(want);
+      }),
+      { numRuns: 200 },
+    );
+  });
+  }
+
+  it("v1: a failed request leaves the previous one's bytes reusable, and v2 requests in between do not disturb them", () => {
+    const enc = new WriteRequestEncoder();
+    const good = [{ labels: ["__name__", "a", "job", "x"], samples: [{ value: 1, timestamp: 1 }] }];
+    expect(hex(enc.encode(good))).toBe(hex(referenceV1(good)));
+    expect(() => enc.encode([...good, { labels: ["job", "x", "__name__", "b"], samples: [] }])).toThrow(/sorted/);
+    expect(hex(enc.encode(good))).toBe(hex(referenceV1(good)));
+    expect(hex(enc.encode(good, { version: "v2" }))).toBe(hex(referenceV2(good)));
+    expect(hex(enc.encode(good))).toBe(hex(referenceV1(good)));
+    // A view handed out stays intact while the next request is encoded.
+    const view = enc.encodeView(good);
+    const copy = hex(view);
+    enc.encodeView([{ labels: ["__name__", "other"], samples: [{ value: 2, timestamp: 2 }] }]);
+    expect(hex(view)).toBe(copy);
+  });
+});
+
 describe("v2 interner bound", () => {
   it("starts afresh past its bound and stays byte-exact, frozen ids included", () => {
     const enc = new WriteRequestEncoder();

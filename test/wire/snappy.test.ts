@@ -3,7 +3,7 @@ import fc from "fast-check";
 import SnappyJS from "snappyjs";
 import { describe, expect, it } from "vitest";
 import { DecodeError } from "../../core/errors.ts";
-import { compress, decompress, snappyDeclaredLength } from "../../core/wire/snappy.ts";
+import { compress, decompress, SnappyCompressor, snappyDeclaredLength } from "../../core/wire/snappy.ts";
 
 describe("snappy block format", () => {
   it("round trips arbitrary bytes and interoperates with snappyjs (an independent implementation)", () => {
@@ -16,6 +16,26 @@ describe("snappy block format", () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("SnappyCompressor (output buffer reused, WASM exports called directly) gives compress()'s bytes, call after call", () => {
+    const compressor = new SnappyCompressor();
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 20_000 }), { minLength: 1, maxLength: 4 }), (inputs) => {
+        for (const bytes of inputs) {
+          const view = compressor.compressView(bytes);
+          expect(Buffer.from(view).equals(Buffer.from(compress(bytes)))).toBe(true);
+          expect(Array.from(decompress(view.slice()))).toEqual(Array.from(bytes));
+        }
+      }),
+      { numRuns: 100 },
+    );
+    // Large enough to grow the WASM memory and the output buffer, then small again.
+    const big = Uint8Array.from({ length: 3 << 20 }, (_, i) => (i * 2654435761) >>> 24);
+    expect(Buffer.from(compressor.compressView(big)).equals(Buffer.from(compress(big)))).toBe(true);
+    const capacity = compressor.capacity;
+    expect(Array.from(compressor.compressView(Uint8Array.of(1, 2, 3)))).toEqual(Array.from(compress(Uint8Array.of(1, 2, 3))));
+    expect(compressor.capacity).toBe(capacity);
   });
 
   it("refuses a declared length over the limit before allocating", () => {
