@@ -78,7 +78,7 @@ describe("promwire/effect as built, on the user's own effect", () => {
       const before = s.requests.length; // the batch waits for its 60 s deadline, on the test clock
       yield* TestClock.adjust("60 seconds");
       yield* Effect.promise(async () => {
-        for (let i = 0; i < 100 && s.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+        for (let i = 0; i < 500 && s.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
       });
       return { before, after: s.requests.length, stats: yield* rw.stats };
     });

@@ -141,7 +141,7 @@ describe("README install steps → a fresh project", () => {
     expect(files.length).toBeGreaterThan(1);
     const options = { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: false, lib: ["ES2023", "DOM"], types: ["node"] };
     expect(tsc({ compilerOptions: options, files }, "tsconfig.readme.json")).toBe("");
-  });
+  }, 180_000);
 
   it("README's Worker type-checks with the Workers types alone (no DOM, no Node), skipLibCheck off", () => {
     const worker = readmeWorkerFiles();
@@ -150,7 +150,7 @@ describe("README install steps → a fresh project", () => {
     writeFileSync(join(p.project, "typed-worker/index.ts"), worker["src/index.ts"]);
     const options = { target: "ES2022", module: "ESNext", moduleResolution: "Bundler", strict: true, noEmit: true, skipLibCheck: false, lib: ["ES2023"], types: ["@cloudflare/workers-types"] };
     expect(tsc({ compilerOptions: options, files: ["typed-worker/index.ts"] }, "tsconfig.worker.json")).toBe("");
-  });
+  }, 180_000);
 
   it("Bun's own installer takes the tarball too (README: bun add …tgz)", () => {
     const other = join(p.dir, "bun-project");
@@ -205,7 +205,7 @@ console.log(JSON.stringify({ value, sent: stats.sent, failed: stats.failed }));
     writeFileSync(join(p.project, "main.ts"), PROGRAM);
     const options = { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: false, lib: ["ES2023", "DOM"], types: [] };
     expect(tsc({ compilerOptions: options, files: ["main.ts"] }, "tsconfig.main.json")).toBe("");
-  });
+  }, 180_000);
 
   it("Deno: the same program, bare and npm: specifiers, --allow-net --allow-env only", async () => {
     writeFileSync(join(p.project, "main.ts"), PROGRAM);
