@@ -11,25 +11,15 @@
  *   both lines (a history of samples); without timestamps both lines are "now", with equal ones
  *   they collide, with an earlier one Prometheus refuses the sample as out of order.
  *
- * Memory: a large page may have millions of samples, so the index keeps no key strings. Each
- * series is hashed (order-independent over its labels) into a number; an entry holds references
- * to the name and label array the parsed sample keeps anyway. Equal hashes are compared label by
- * label, so a hash collision never refuses a page.
+ * Memory: a large page may have millions of samples, so the index keeps no key strings
+ * (label-set-table.ts): per series, references to what the parsed sample keeps anyway.
  */
 
+import { LabelSetTable } from "./label-set-table.ts";
 import { parseErrorAt } from "./parse-error-at.ts";
 import type { RuleSink, SampleLine } from "./parser.ts";
 
-/** FNV-1a over `s`, continuing from `h`, with one of two offset bases. */
-function fnv(s: string, h: number): number {
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h;
-}
-
-/** Label pairs with a value, sorted by name: the series identity (for comparing and messages). */
+/** Label pairs with a value, sorted by name: the series identity, for messages. */
 function canonical(labels: readonly string[]): string[] {
   const idx: number[] = [];
   for (let i = 0; i < labels.length; i += 2) if (labels[i + 1] !== "") idx.push(i);
@@ -37,15 +27,6 @@ function canonical(labels: readonly string[]): string[] {
   const out: string[] = [];
   for (const i of idx) out.push(labels[i], labels[i + 1]);
   return out;
-}
-
-function sameSeries(nameA: string, a: readonly string[], nameB: string, b: readonly string[]): boolean {
-  if (nameA !== nameB) return false;
-  const x = canonical(a);
-  const y = canonical(b);
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
 }
 
 /** `name{a="b",…}` for messages, cut to 200 characters. */
@@ -60,11 +41,8 @@ export function showSeries(name: string, labels: readonly string[]): string {
 export type SeriesPolicy = "once" | "increasing";
 
 export class SeriesIndex {
-  /** Hash → index of the last entry with that hash; `next` chains entries of equal hash. */
-  private readonly byHash = new Map<number, number>();
-  private readonly next: number[] = [];
-  private readonly names: string[] = [];
-  private readonly labels: (readonly string[])[] = [];
+  private readonly table = new LabelSetTable(true);
+  /** Per entry of the table: the line and timestamp of the series' last sample. */
   private readonly lines: number[] = [];
   private readonly times: (number | undefined)[] = [];
 
@@ -76,39 +54,23 @@ export class SeriesIndex {
 
   /** Records the line's series; false (after reporting) when the page already had it. */
   sample(line: SampleLine): boolean {
-    const labels = line.labels;
-    // Order-independent: the pair hashes are summed and xored, each from its own hash of the pair.
-    let sum = 0;
-    let xor = 0;
-    for (let i = 0; i < labels.length; i += 2) {
-      if (labels[i + 1] === "") continue;
-      const h = fnv(labels[i + 1], fnv(labels[i], 0x811c9dc5) ^ 0x3d);
-      sum = (sum + h) | 0;
-      xor ^= Math.imul(h, 0x9e3779b1);
-    }
-    const hn = fnv(line.name, 0x811c9dc5);
-    // 53 bits: 32 from one mix, 21 from another.
-    const key = ((Math.imul(hn, 31) + sum) >>> 0) * 0x200000 + ((hn ^ xor) & 0x1fffff);
-    const head = this.byHash.get(key);
-    for (let k = head ?? -1; k >= 0; k = this.next[k]) {
-      if (!sameSeries(this.names[k], this.labels[k], line.name, labels)) continue;
-      const problem = this.collision(this.lines[k], this.times[k], line.timestamp);
-      if (problem !== undefined) {
-        this.sink.report(parseErrorAt(this.page, line.lineNo, line.lineStart, line.lineStart, `series ${showSeries(line.name, labels)} is also on line ${this.lines[k]}${problem[0]}`, problem[1]));
-        return false;
-      }
-      // A later sample of the series: it is now the one to compare with.
-      this.lines[k] = line.lineNo;
-      this.times[k] = line.timestamp;
+    const t = this.table;
+    const hash = t.hash(line.name, line.labels);
+    const k = t.find(line.name, line.labels, undefined, hash);
+    if (k < 0) {
+      t.add(line.name, line.labels, undefined, hash);
+      this.lines.push(line.lineNo);
+      this.times.push(line.timestamp);
       return true;
     }
-    const index = this.names.length;
-    this.names.push(line.name);
-    this.labels.push(labels);
-    this.lines.push(line.lineNo);
-    this.times.push(line.timestamp);
-    this.next.push(head ?? -1);
-    this.byHash.set(key, index);
+    const problem = this.collision(this.lines[k], this.times[k], line.timestamp);
+    if (problem !== undefined) {
+      this.sink.report(parseErrorAt(this.page, line.lineNo, line.lineStart, line.lineStart, `series ${showSeries(line.name, line.labels)} is also on line ${this.lines[k]}${problem[0]}`, problem[1]));
+      return false;
+    }
+    // A later sample of the series: it is now the one to compare with.
+    this.lines[k] = line.lineNo;
+    this.times[k] = line.timestamp;
     return true;
   }
 

@@ -21,6 +21,7 @@
 
 import type { ParseRule } from "../errors.ts";
 import type { FamilyBuilder } from "./family-table.ts";
+import { LabelSetTable } from "./label-set-table.ts";
 import type { FamilyType } from "./model.ts";
 import { parseErrorAt } from "./parse-error-at.ts";
 import type { MetaKind, RuleSink, SampleLine } from "./parser.ts";
@@ -52,10 +53,12 @@ interface At {
   readonly at: number;
 }
 
-/** One histogram point (a label set at one time) while its family is read. */
+/** One histogram point (a metric's samples at one time) while its family is read. */
 interface Point {
-  first: At;
-  last: At;
+  /** Its time (exact), to tell when the metric moves on to its next point. */
+  readonly time: number | undefined;
+  lastLine: number;
+  lastLineStart: number;
   hasBucket: boolean;
   le: number;
   leText: string;
@@ -73,15 +76,14 @@ interface OpenFamily {
   readonly family: FamilyBuilder;
   readonly firstLine: number;
   hasSamples: boolean;
-  /** OpenMetrics metrics (label sets without `le`/`quantile`/state) seen, with their first line. */
-  readonly groups: Map<string, number>;
-  lastGroup: string | undefined;
+  /** The metric (group) of the previous sample line: its index, labels, line and time. */
+  lastGroup: number;
+  lastLabels: readonly string[];
+  lastWithout: string | undefined;
   lastGroupLine: number;
   lastTimestamp: number | undefined;
-  /** Histogram points by label set and time. */
-  readonly points: Map<string, Point>;
-  /** Text 0.0.4 summaries: the last quantile per label set. */
-  readonly quantiles: Map<string, { q: number; text: string; line: number }>;
+  /** Histogram points not finished yet. */
+  readonly points: Point[];
 }
 
 /** The label value of `name` in flat `labels`, or undefined. */
@@ -90,16 +92,23 @@ function labelValue(labels: readonly string[], name: string): string | undefined
   return undefined;
 }
 
-/** A label set as a key: pairs sorted by name, without the label `without` (order-independent). */
-function groupKey(labels: readonly string[], without: string | undefined): string {
-  if (labels.length === 0) return "";
-  if (labels.length === 2) return labels[0] === without ? "" : `${labels[0]}\u0000${labels[1]}`;
-  const idx: number[] = [];
-  for (let i = 0; i < labels.length; i += 2) if (labels[i] !== without) idx.push(i);
-  idx.sort((a, b) => (labels[a] < labels[b] ? -1 : labels[a] > labels[b] ? 1 : 0));
-  let key = "";
-  for (const i of idx) key += `${labels[i]}\u0000${labels[i + 1]}\u0000`;
-  return key;
+/** True when `a` and `b` hold the same labels in the same order, apart from the value of `without`. */
+function sameExcept(a: readonly string[], b: readonly string[], without: string | undefined): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 2) {
+    if (a[i] !== b[i] || (a[i + 1] !== b[i + 1] && a[i] !== without)) return false;
+  }
+  return true;
+}
+
+/** The suffix of `name` after `family` among `allowed`, or undefined (no slicing). */
+function suffixOf(name: string, family: string, allowed: readonly string[]): string | undefined {
+  const extra = name.length - family.length;
+  for (let k = 0; k < allowed.length; k++) {
+    const suffix = allowed[k];
+    if (suffix.length === extra && (extra === 0 || name.endsWith(suffix))) return suffix;
+  }
+  return undefined;
 }
 
 /** `{a="b",…}` for messages. */
@@ -107,6 +116,11 @@ function showLabels(labels: readonly string[], without?: string): string {
   const parts: string[] = [];
   for (let i = 0; i < labels.length; i += 2) if (labels[i] !== without) parts.push(`${labels[i]}=${JSON.stringify(labels[i + 1])}`);
   return `{${parts.join(",")}}`;
+}
+
+/** "a counter", "an info". */
+function article(type: FamilyType): string {
+  return `${type === "info" || type === "unknown" ? "an" : "a"} ${type}`;
 }
 
 /** Unicode code points in `s` (a surrogate pair is one). */
@@ -131,6 +145,14 @@ export class StrictRules {
   private readonly owned = new Map<string, { family: FamilyBuilder; line: number }>();
   /** Reported in this line already (one error per line is enough). */
   private lineFailed = false;
+  /**
+   * Metrics (label sets less `le`, `quantile` or the state label), named by their family, and
+   * per metric its first line, its current histogram point and (text) its last quantile.
+   */
+  private readonly groups = new LabelSetTable(false);
+  private readonly groupLine: number[] = [];
+  private readonly pointOf: (Point | undefined)[] = [];
+  private readonly lastQuantile: ({ q: number; text: string; line: number } | undefined)[] = [];
 
   constructor(
     private readonly page: string,
@@ -163,8 +185,8 @@ export class StrictRules {
       this.claim(family.name, family, lineNo, lineStart, nameAt);
     }
     const next: OpenFamily = {
-      family, firstLine: earlier ?? lineNo, hasSamples: false, groups: new Map(), lastGroup: undefined, lastGroupLine: 0,
-      lastTimestamp: undefined, points: new Map(), quantiles: new Map(),
+      family, firstLine: earlier ?? lineNo, hasSamples: false, lastGroup: -1, lastLabels: [], lastWithout: undefined,
+      lastGroupLine: 0, lastTimestamp: undefined, points: [],
     };
     this.open = next;
     return next;
@@ -174,7 +196,8 @@ export class StrictRules {
   private claim(name: string, family: FamilyBuilder, lineNo: number, lineStart: number, at: number): void {
     const other = this.owned.get(name);
     if (other !== undefined && other.family !== family) {
-      this.report(lineNo, lineStart, at, `the name ${name} clashes with family ${other.family.name} (line ${other.line}), which may have samples named ${name}`, "name-clash");
+      const role = (f: FamilyBuilder): string => (f.name === name ? `the name of family ${f.name}` : `a sample name of ${article(f.type)} family ${f.name}`);
+      this.report(lineNo, lineStart, at, `${name} is both ${role(family)} and ${role(other.family)} (line ${other.line}): names must not clash`, "name-clash");
       return;
     }
     this.owned.set(name, { family, line: lineNo });
@@ -196,7 +219,7 @@ export class StrictRules {
     }
     // OpenMetrics "StateSet", "Info": their families have no unit.
     if ((kind === "TYPE" || kind === "UNIT") && (family.type === "info" || family.type === "stateset") && family.unit !== undefined && family.unit !== "") {
-      this.report(lineNo, lineStart, nameAt, `a ${family.type} family has no unit (${family.name} has unit ${JSON.stringify(family.unit)})`, "unit-type");
+      this.report(lineNo, lineStart, nameAt, `${article(family.type)} family has no unit (${family.name} has unit ${JSON.stringify(family.unit)})`, "unit-type");
     }
   }
 
@@ -207,7 +230,22 @@ export class StrictRules {
 
   private close(open: OpenFamily): void {
     this.closed.set(open.family, open.firstLine);
-    for (const point of open.points.values()) this.finishPoint(open.family, point);
+    for (const point of open.points) this.finishPoint(open.family, point);
+  }
+
+  /**
+   * The index of the metric `labels` (less `without`) of `family` belongs to, added when new.
+   * Consecutive lines of one metric (histogram buckets, a summary's quantiles) skip the hashing.
+   */
+  private group(open: OpenFamily, labels: readonly string[], without: string | undefined, lineNo: number): number {
+    if (open.lastGroup >= 0 && open.lastWithout === without && sameExcept(labels, open.lastLabels, without)) return open.lastGroup;
+    const t = this.groups;
+    const name = open.family.name;
+    const hash = t.hash(name, labels, without);
+    const k = t.find(name, labels, without, hash);
+    if (k >= 0) return k;
+    this.groupLine.push(lineNo);
+    return t.add(name, labels, without, hash);
   }
 
   // ---- samples ----------------------------------------------------------------------------------
@@ -236,12 +274,12 @@ export class StrictRules {
   private openMetricsSample(open: OpenFamily, line: SampleLine): void {
     const f = line.family;
     const type = f.type;
-    const suffix = line.name.slice(f.name.length);
     const labels = line.labels;
     // Sample names: each type has its own (a counter family `a` has `a_total` and `a_created`).
-    if (!OM_SUFFIXES[type].includes(suffix)) {
+    const suffix = suffixOf(line.name, f.name, OM_SUFFIXES[type]);
+    if (suffix === undefined) {
       const allowed = OM_SUFFIXES[type].map((x) => f.name + x).join(", ");
-      return this.fail(line, line.lineStart, `a ${type} family ${f.name} has samples named ${allowed}, not ${line.name}`, "sample-name");
+      return this.fail(line, line.lineStart, `${article(type)} family ${f.name} has samples named ${allowed}, not ${line.name}`, "sample-name");
     }
     for (let i = 0; i < labels.length; i += 2) {
       if (labels[i].charCodeAt(0) === 95) {
@@ -290,13 +328,13 @@ export class StrictRules {
     // Metrics are not interleaved; within one, timestamps are all present or all absent, and
     // never go back ("MetricPoints MUST have monotonically increasing timestamps"; the suite
     // allows equal ones).
-    const group = groupKey(labels, without);
-    if (open.lastGroup !== undefined && group !== open.lastGroup) {
-      const first = open.groups.get(group);
-      if (first !== undefined) {
-        return this.fail(line, line.lineStart, `the metric ${f.name}${showLabels(labels, without)} (line ${first}) continues here after line ${open.lastGroupLine}: the lines of a metric must be together`, "group-split");
+    const known = this.groups.size;
+    const group = this.group(open, labels, without, line.lineNo);
+    if (open.lastGroup >= 0 && group !== open.lastGroup) {
+      if (group < known) {
+        return this.fail(line, line.lineStart, `the metric ${f.name}${showLabels(labels, without)} (line ${this.groupLine[group]}) continues here after line ${open.lastGroupLine}: the lines of a metric must be together`, "group-split");
       }
-    } else if (open.lastGroup !== undefined) {
+    } else if (open.lastGroup >= 0) {
       const ts = line.exactTimestamp;
       if ((ts === undefined) !== (open.lastTimestamp === undefined)) {
         return this.fail(line, line.timestampAt >= 0 ? line.timestampAt : line.valueAt, `line ${open.lastGroupLine} of this metric ${open.lastTimestamp === undefined ? "has no" : "has a"} timestamp: a metric's samples all have one or none do`, "timestamp-mixed");
@@ -305,8 +343,9 @@ export class StrictRules {
         return this.fail(line, line.timestampAt, `timestamp ${ts} is before ${open.lastTimestamp} on line ${open.lastGroupLine}: a metric's timestamps must not go back`, "timestamp-order");
       }
     }
-    if (!open.groups.has(group)) open.groups.set(group, line.lineNo);
     open.lastGroup = group;
+    open.lastLabels = labels;
+    open.lastWithout = without;
     open.lastGroupLine = line.lineNo;
     open.lastTimestamp = line.exactTimestamp;
     // Exemplars: "MUST NOT exceed 128 UTF-8 character code points", and within their bucket.
@@ -315,7 +354,7 @@ export class StrictRules {
       let n = 0;
       for (let i = 0; i < e.labels.length; i++) n += codePoints(e.labels[i]);
       if (n > 128) return this.fail(line, line.exemplarAt, `the exemplar's label names and values are ${n} code points long (at most 128)`, "exemplar-too-long");
-      if (suffix === "_bucket" && e.value > le) return this.fail(line, line.exemplarAt, `the exemplar's value ${e.value} is above its bucket's le=${labelValue(labels, "le")}`, "exemplar-out-of-bucket");
+      if (suffix === "_bucket" && e.value > le) return this.fail(line, line.exemplarAt, `the exemplar's value ${e.value} is above its bucket's le=${JSON.stringify(labelValue(labels, "le"))}`, "exemplar-out-of-bucket");
     }
     if (type === "histogram" || type === "gaugehistogram") this.histogramSample(open, line, suffix, group, le);
   }
@@ -328,7 +367,7 @@ export class StrictRules {
         return this.fail(line, line.labelAt[i >> 1], `label names beginning with "__" are reserved (${labels[i]})`, "label-name-reserved");
       }
     }
-    const suffix = line.name.slice(f.name.length);
+    const suffix = line.name.length === f.name.length ? "" : line.name.slice(f.name.length);
     if (f.type === "histogram") {
       let le = NaN;
       let without: string | undefined;
@@ -340,7 +379,11 @@ export class StrictRules {
         }
         without = "le";
       }
-      this.histogramSample(open, line, suffix, groupKey(labels, without), le);
+      const group = this.group(open, labels, without, line.lineNo);
+      open.lastGroup = group;
+      open.lastLabels = labels;
+      open.lastWithout = without;
+      this.histogramSample(open, line, suffix, group, le);
     } else if (f.type === "summary" && suffix === "") {
       const text = labelValue(labels, "quantile");
       const q = text === undefined ? NaN : scanFloat(text, 0, text.length) ?? NaN;
@@ -348,32 +391,41 @@ export class StrictRules {
         return this.fail(line, this.labelAt(line, "quantile"), text === undefined ? `a summary's ${line.name} sample needs a "quantile" label` : `quantile=${JSON.stringify(text)} is not a number from 0 to 1`, "quantile-label");
       }
       // "The quantiles of a summary must appear in increasing numerical order."
-      const key = groupKey(labels, "quantile");
-      const last = open.quantiles.get(key);
+      const group = this.group(open, labels, "quantile", line.lineNo);
+      open.lastGroup = group;
+      open.lastLabels = labels;
+      open.lastWithout = "quantile";
+      const last = this.lastQuantile[group];
       if (last !== undefined && q <= last.q) {
         return this.fail(line, this.labelAt(line, "quantile"), `quantile=${JSON.stringify(text)} after quantile=${JSON.stringify(last.text)} (line ${last.line}): quantiles go in increasing order`, "quantile-order");
       }
-      open.quantiles.set(key, { q, text: text as string, line: line.lineNo });
+      this.lastQuantile[group] = { q, text: text as string, line: line.lineNo };
     }
   }
 
   // ---- histograms -------------------------------------------------------------------------------
 
-  private histogramSample(open: OpenFamily, line: SampleLine, suffix: string, group: string, le: number): void {
-    const key = line.exactTimestamp === undefined ? group : `${group}\u0001${line.exactTimestamp}`;
-    const here: At = { lineNo: line.lineNo, lineStart: line.lineStart, at: line.lineStart };
-    let point = open.points.get(key);
-    if (point === undefined) {
-      point = { first: here, last: here, hasBucket: false, le: -Infinity, leText: "", bucketValue: 0, infValue: undefined, negativeBuckets: false };
-      open.points.set(key, point);
+  private histogramSample(open: OpenFamily, line: SampleLine, suffix: string, group: number, le: number): void {
+    const time = line.exactTimestamp;
+    let point = this.pointOf[group];
+    if (point !== undefined && point.time !== time) {
+      // The metric's next point: the one before it is complete.
+      open.points.splice(open.points.indexOf(point), 1);
+      this.finishPoint(open.family, point);
+      point = undefined;
     }
-    point.last = here;
+    if (point === undefined) {
+      point = { time, lastLine: 0, lastLineStart: 0, hasBucket: false, le: -Infinity, leText: "", bucketValue: 0, infValue: undefined, negativeBuckets: false };
+      this.pointOf[group] = point;
+      open.points.push(point);
+    }
+    point.lastLine = line.lineNo;
+    point.lastLineStart = line.lineStart;
     const v = line.value;
     if (suffix === "_bucket") {
       const leText = labelValue(line.labels, "le") as string;
-      const at = this.labelAt(line, "le");
       if (point.hasBucket && le <= point.le) {
-        return this.fail(line, at, `le=${JSON.stringify(leText)} after le=${JSON.stringify(point.leText)}: buckets go in increasing order of le`, "bucket-order");
+        return this.fail(line, this.labelAt(line, "le"), `le=${JSON.stringify(leText)} after le=${JSON.stringify(point.leText)}: buckets go in increasing order of le`, "bucket-order");
       }
       if (point.hasBucket && v < point.bucketValue) {
         return this.fail(line, line.valueAt, `bucket le=${JSON.stringify(leText)} counts ${v}, fewer than the bucket before it (${point.bucketValue}): buckets are cumulative`, "bucket-not-cumulative");
@@ -385,12 +437,12 @@ export class StrictRules {
       if (le < 0) point.negativeBuckets = true;
       if (le === Infinity) point.infValue = v;
     } else if (suffix === "_count" || suffix === "_gcount") {
-      point.count = { ...here, at: line.valueAt, value: v, name: line.name };
+      point.count = { lineNo: line.lineNo, lineStart: line.lineStart, at: line.valueAt, value: v, name: line.name };
     } else if (suffix === "_sum") {
-      point.sum = here;
+      point.sum = { lineNo: line.lineNo, lineStart: line.lineStart, at: line.lineStart };
     } else if (suffix === "_gsum") {
-      point.gsum = here;
-      if (v < 0) point.negativeGsum = { ...here, at: line.valueAt };
+      point.gsum = { lineNo: line.lineNo, lineStart: line.lineStart, at: line.lineStart };
+      if (v < 0) point.negativeGsum = { lineNo: line.lineNo, lineStart: line.lineStart, at: line.valueAt };
     }
   }
 
@@ -398,7 +450,7 @@ export class StrictRules {
   private finishPoint(f: FamilyBuilder, p: Point): void {
     const report = (at: At, reason: string, rule: ParseRule): void => this.report(at.lineNo, at.lineStart, at.at, reason, rule);
     if (!p.hasBucket || p.le !== Infinity) {
-      report(p.last, p.hasBucket ? `the last bucket of this ${f.type} point is le=${JSON.stringify(p.leText)}: it needs a bucket le="+Inf"` : `this ${f.type} point has no buckets: it needs at least le="+Inf"`, "bucket-inf-missing");
+      report({ lineNo: p.lastLine, lineStart: p.lastLineStart, at: p.lastLineStart }, p.hasBucket ? `the last bucket of this ${f.type} point is le=${JSON.stringify(p.leText)}: it needs a bucket le="+Inf"` : `this ${f.type} point has no buckets: it needs at least le="+Inf"`, "bucket-inf-missing");
       return;
     }
     if (p.count !== undefined && p.count.value !== p.infValue) {
