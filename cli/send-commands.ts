@@ -11,7 +11,7 @@ import { HttpError, NetworkError, RejectedError, TimeoutError } from "../core/er
 import type { MetricFamily } from "../core/exposition/model.ts";
 import { parseExposition } from "../core/exposition/parse.ts";
 import { checkFlags, flag, flagList, keyValues, UsageError, type ParsedArgs } from "./args.ts";
-import { formatOf, pageToSeries, protocolOf } from "./commands.ts";
+import { pageToSeries, parseOptionsOf, protocolOf } from "./commands.ts";
 import { checkUrl, CommandError, CONNECTION_FLAGS, connectionOf, describeFailure } from "./connection.ts";
 import { readTextInput } from "./io.ts";
 
@@ -35,7 +35,7 @@ export const PROGRESS_THRESHOLD = 10_000;
 
 /** `promwire write <url> [file|-]`: parse, then remote-write everything and wait for the answer. */
 export async function writeCommand(args: ParsedArgs, out: Output = stderrOutput(flag(args, "progress") === "true")): Promise<void> {
-  checkFlags(args, ["label", "protocol", "format", "quiet", "progress", "max-samples-per-request", ...CONNECTION_FLAGS]);
+  checkFlags(args, ["label", "protocol", "format", "strict", "quiet", "progress", "max-samples-per-request", ...CONNECTION_FLAGS]);
   const [url, file, extra] = args.positionals;
   const shown = checkUrl(url, "write");
   if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
@@ -118,7 +118,7 @@ export async function withRetries(call: () => Promise<void>, maxAttempts: number
 
 /** `promwire push|add|delete <url> --job J [--grouping k=v]… [file|-]`. */
 export async function pushgatewayCommand(method: "push" | "add" | "delete", args: ParsedArgs, out: Output = stderrOutput(false)): Promise<void> {
-  checkFlags(args, ["job", "grouping", "format", "body-format", "quiet", ...CONNECTION_FLAGS]);
+  checkFlags(args, ["job", "grouping", "format", "strict", "body-format", "quiet", ...CONNECTION_FLAGS]);
   const [url, file, extra] = args.positionals;
   const shown = checkUrl(url, method);
   if (extra !== undefined || (method === "delete" && file !== undefined)) {
@@ -144,13 +144,14 @@ export async function pushgatewayCommand(method: "push" | "add" | "delete", args
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(",")}}`;
   const retry = (attempt: number, err: unknown): void => out.info(`promwire ${method}: attempt ${attempt} failed (${describeFailure(err)}), retrying`);
+  // A bad page is refused before any request, with the same ParseError `write` prints.
+  const families: MetricFamily[] = method === "delete" ? [] : parseExposition(await readTextInput(file), parseOptionsOf(args));
   try {
     if (method === "delete") {
       await withRetries(() => pg.delete(), conn.maxAttempts, retry);
       if (flag(args, "quiet") !== "true") out.info(`deleted group ${group} at ${shown}`);
       return;
     }
-    const families: MetricFamily[] = parseExposition(await readTextInput(file), { format: formatOf(args) });
     const source = { collect: () => families };
     await withRetries(() => (method === "push" ? pg.push(source) : pg.add(source)), conn.maxAttempts, retry);
     if (flag(args, "quiet") !== "true") {
