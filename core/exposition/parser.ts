@@ -15,6 +15,10 @@
  * (`startsWith` with a position, or comparing against a sliced string, was 2-3× slower), fewer
  * allocations. About half of the CPU time left is garbage collection of the result itself (V8
  * pretenures the sample objects, which makes every young label array a remembered-set entry).
+ *
+ * Checks beyond the grammar (strict mode, unique series) are not here: a {@link LineRules}
+ * object, when the caller gives one, is told about every complete line (strict-rules.ts,
+ * series-index.ts). Without one the scanner pays a single `undefined` test per line.
  */
 
 import { ParseError, type ParseRule } from "../errors.ts";
@@ -137,7 +141,7 @@ export class ExpositionParser {
 
   /** Offsets of the label names of the label set being read (parallel to `pairs`, one per pair). */
   private readonly labelAt: number[] = new Array<number>(32).fill(0);
-  /** Offset of the value, the timestamp and the exemplar's `#` of the sample being read. */
+  /** Offset of the `#` of the exemplar being read. */
   private exemplarAt = -1;
   /** The last OpenMetrics timestamp in seconds, as written (before the conversion to ms). */
   private lastSeconds = 0;
@@ -145,7 +149,7 @@ export class ExpositionParser {
   private readonly s: string;
   private readonly om: boolean;
   private readonly lenient: boolean;
-  private rules: LineRules | undefined;
+  private readonly rules: LineRules | undefined;
   private readonly line: SampleLine | undefined;
 
   /** `rules`, when given, is built by the caller around this parser's {@link RuleSink}. */
