@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { familiesToSeries } from "../core/exposition/to-series.ts";
-import { parseExposition, type ExpositionFormat } from "../core/exposition/parse.ts";
+import { parseExposition, type ExpositionFormat, type ParseOptions } from "../core/exposition/parse.ts";
 import { decodeWriteRequest } from "../core/wire/decode.ts";
 import { WriteRequestEncoder } from "../core/wire/encode.ts";
 import { compress, decompress } from "../core/wire/snappy.ts";
@@ -25,10 +25,25 @@ export function formatOf(args: ParsedArgs): ExpositionFormat | undefined {
   return f;
 }
 
+/**
+ * How the CLI parses a page: the format from --format, the spec's full rules with --strict, and
+ * always one value per series and time (a page giving a series twice is refused, naming both
+ * lines: a receiver would keep one of them without a word, Prometheus the first, a Pushgateway
+ * the last).
+ */
+export function parseOptionsOf(args: ParsedArgs): ParseOptions & { readonly lenient?: false } {
+  return { format: formatOf(args), strict: flag(args, "strict") === "true", uniqueSeries: true };
+}
+
 /** Page text → series + metadata, with --label external labels. */
 export function pageToSeries(text: string, args: ParsedArgs, version: ProtocolVersion) {
-  const families = parseExposition(text, { format: formatOf(args) });
-  return familiesToSeries(families, { version, externalLabels: keyValues(flagList(args, "label"), "--label") });
+  const families = parseExposition(text, parseOptionsOf(args));
+  const result = familiesToSeries(families, { version, externalLabels: keyValues(flagList(args, "label"), "--label") });
+  // --label may turn two series of the page into one (`x{job="a"}` and `x` with --label job=a).
+  if (result.duplicates > 0) {
+    throw new Error(`${result.duplicates} sample${result.duplicates === 1 ? "" : "s"} of the page would land on the same series as another once the --label labels are added: nothing was sent`);
+  }
+  return result;
 }
 
 export async function receiveCommand(args: ParsedArgs): Promise<void> {
@@ -66,7 +81,7 @@ export async function receiveCommand(args: ParsedArgs): Promise<void> {
 }
 
 export async function encodeCommand(args: ParsedArgs): Promise<void> {
-  checkFlags(args, ["protocol", "format", "label", "raw"]);
+  checkFlags(args, ["protocol", "format", "label", "raw", "strict"]);
   const version = protocolOf(args);
   const { series, metadata } = pageToSeries(await readTextInput(args.positionals[0]), args, version);
   const bytes = new WriteRequestEncoder().encode(series, { version, metadata });

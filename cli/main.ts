@@ -26,13 +26,15 @@ commands:
 
 Exit status: 0 when the data was accepted, 1 when it was not, 2 for a usage error.
 Run promwire <command> --help for the options of a command.`,
-  write: `promwire write <url> [file|-] [--label k=v]... [--protocol v1|v2] [--format text|openmetrics]
+  write: `promwire write <url> [file|-] [--label k=v]... [--protocol v1|v2] [--format text|openmetrics] [--strict]
   Parses a Prometheus text or OpenMetrics page (a file, or standard input) and sends it by remote
   write to <url> (e.g. http://localhost:9090/api/v1/write). Samples without a timestamp get the
-  current time. Exits 0 only when every sample was accepted.
+  current time. A page with the same series twice is refused. Exits 0 only when every sample was
+  accepted.
   --label k=v          add a label to every series that does not already have it (repeatable)
   --protocol v1|v2     remote write 1.0 (default) or 2.0 (falls back to 1.0 if the receiver lacks it)
   --format F           input format; sniffed when not given
+  --strict             refuse a page that breaks any rule of its format's spec (README: Strict parsing)
   --max-samples-per-request N   batch size (default 2000)
   --progress           show the progress line even when stderr is not a terminal
   --quiet              no summary line on success
@@ -51,7 +53,7 @@ ${CONNECTION_HELP}`,
   Answers like a remote-write 2.0 receiver (X-Prometheus-Remote-Write-*-Written headers) and like
   a Pushgateway (200, DELETE 202); bad input gets 400/413/415 with the reason. Not a storage.
   --save DIR   also write each remote-write body, as received, to DIR (for promwire decode FILE)`,
-  encode: `promwire encode [file|-] [--protocol v1|v2] [--format text|openmetrics] [--label k=v]... [--raw]
+  encode: `promwire encode [file|-] [--protocol v1|v2] [--format text|openmetrics] [--strict] [--label k=v]... [--raw]
   Parses the page and writes the snappy-compressed WriteRequest to stdout (--raw: uncompressed).`,
   decode: `promwire decode [file|-] [--json] [--raw] [--protocol v1|v2] [--max-bytes N]
   Reads a snappy-compressed (or --raw) WriteRequest, v1 or v2 (sniffed), and prints its series.`,
@@ -60,12 +62,13 @@ ${CONNECTION_HELP}`,
 };
 
 function pushHelp(command: string, what: string): string {
-  return `promwire ${command} <url> --job J [--grouping k=v]... [file|-] [--format text|openmetrics] [--body-format protobuf|text]
+  return `promwire ${command} <url> --job J [--grouping k=v]... [file|-] [--format text|openmetrics] [--strict] [--body-format protobuf|text]
   Sends a page to the Pushgateway at <url> (e.g. http://localhost:9091), group job=J plus the
-  grouping labels. ${what}
+  grouping labels. ${what} A page with the same series twice is refused.
   --grouping k=v       grouping label (repeatable); set instance=<host> when several machines push
                        the same job, or they overwrite each other's group
   --format F           input format; sniffed when not given
+  --strict             refuse a page that breaks any rule of its format's spec (README: Strict parsing)
   --body-format F      what is sent: protobuf (default, as client_golang) or text 0.0.4
   --quiet              no summary line on success
 
@@ -74,7 +77,7 @@ ${CONNECTION_HELP}`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command = "", ...rest] = argv;
-  const args = parseArgs(rest, ["json", "raw", "quiet", "help", "progress"]);
+  const args = parseArgs(rest, ["json", "raw", "quiet", "help", "progress", "strict"]);
   if (command === "" || command === "help" || command === "--help" || command === "-h") {
     console.log(HELP[""]);
     return command === "" ? 2 : 0;

@@ -10,7 +10,7 @@ import { RejectedError } from "../core/errors.ts";
 import type { MetricFamily } from "../core/exposition/model.ts";
 import { parseExposition } from "../core/exposition/parse.ts";
 import { checkFlags, flag, flagList, keyValues, UsageError, type ParsedArgs } from "./args.ts";
-import { formatOf, pageToSeries, protocolOf } from "./commands.ts";
+import { pageToSeries, parseOptionsOf, protocolOf } from "./commands.ts";
 import { checkUrl, CommandError, CONNECTION_FLAGS, connectionOf, describeFailure } from "./connection.ts";
 import { readTextInput } from "./io.ts";
 
@@ -34,7 +34,7 @@ export const PROGRESS_THRESHOLD = 10_000;
 
 /** `promwire write <url> [file|-]`: parse, then remote-write everything and wait for the answer. */
 export async function writeCommand(args: ParsedArgs, out: Output = stderrOutput(flag(args, "progress") === "true")): Promise<void> {
-  checkFlags(args, ["label", "protocol", "format", "quiet", "progress", "max-samples-per-request", ...CONNECTION_FLAGS]);
+  checkFlags(args, ["label", "protocol", "format", "strict", "quiet", "progress", "max-samples-per-request", ...CONNECTION_FLAGS]);
   const [url, file, extra] = args.positionals;
   const shown = checkUrl(url, "write");
   if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
@@ -98,7 +98,7 @@ const PUSH_MIN_BACKOFF_MS = 200;
 
 /** `promwire push|add|delete <url> --job J [--grouping k=v]… [file|-]`. */
 export async function pushgatewayCommand(method: "push" | "add" | "delete", args: ParsedArgs, out: Output = stderrOutput(false)): Promise<void> {
-  checkFlags(args, ["job", "grouping", "format", "body-format", "quiet", ...CONNECTION_FLAGS]);
+  checkFlags(args, ["job", "grouping", "format", "strict", "body-format", "quiet", ...CONNECTION_FLAGS]);
   const [url, file, extra] = args.positionals;
   const shown = checkUrl(url, method);
   if (extra !== undefined || (method === "delete" && file !== undefined)) {
@@ -126,13 +126,14 @@ export async function pushgatewayCommand(method: "push" | "add" | "delete", args
   const group = `{${Object.entries({ job, ...grouping })
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(",")}}`;
+  // A bad page is refused before any request, with the same ParseError `write` prints.
+  const families: MetricFamily[] = method === "delete" ? [] : parseExposition(await readTextInput(file), parseOptionsOf(args));
   try {
     if (method === "delete") {
       await pg.delete();
       if (flag(args, "quiet") !== "true") out.info(`deleted group ${group} at ${shown}`);
       return;
     }
-    const families: MetricFamily[] = parseExposition(await readTextInput(file), { format: formatOf(args) });
     const source = { collect: () => families };
     await (method === "push" ? pg.push(source) : pg.add(source));
     if (flag(args, "quiet") !== "true") {

@@ -247,9 +247,63 @@ export class LabelError extends PromwireError {
 }
 
 /**
+ * Which rule an exposition page broke. `syntax` and the codes up to `exemplar-placement` are
+ * checked in every mode; the others only with `strict: true` (or, for `duplicate-series`,
+ * `uniqueSeries: true`). The README lists each rule with the format it applies to.
+ */
+export type ParseRule =
+  // every mode
+  | "syntax"
+  | "blank-line"
+  | "comment-invalid"
+  | "eof-missing"
+  | "eof-trailing-data"
+  | "type-unknown"
+  | "metadata-duplicate"
+  | "unit-mismatch"
+  | "value-invalid"
+  | "timestamp-invalid"
+  | "label-duplicate"
+  | "label-name-reserved"
+  | "exemplar-invalid"
+  | "exemplar-placement"
+  // strict mode
+  | "utf8-invalid"
+  | "metadata-after-samples"
+  | "family-split"
+  | "name-clash"
+  | "name-reserved"
+  | "sample-name"
+  | "group-split"
+  | "timestamp-mixed"
+  | "timestamp-order"
+  | "value-nan"
+  | "value-negative"
+  | "value-not-integer"
+  | "info-value"
+  | "stateset-value"
+  | "stateset-label"
+  | "label-not-allowed"
+  | "bucket-le"
+  | "bucket-order"
+  | "bucket-not-cumulative"
+  | "bucket-inf-missing"
+  | "count-mismatch"
+  | "sum-count-pair"
+  | "histogram-sum"
+  | "quantile-label"
+  | "quantile-order"
+  | "unit-type"
+  | "exemplar-too-long"
+  | "exemplar-out-of-bucket"
+  // strict text 0.0.4, or uniqueSeries
+  | "duplicate-series";
+
+/**
  * An exposition page (Prometheus text 0.0.4 or OpenMetrics 1.0) that does not parse. Carries the
- * 1-based line and column (in UTF-16 code units) and a quote of the offending line, so a user can
- * find the problem in a page of thousands of lines.
+ * 1-based line and column (in UTF-16 code units), a quote of the offending line and the rule it
+ * broke, so a user can find the problem in a page of thousands of lines and a program can tell
+ * the rules apart.
  */
 export class ParseError extends PromwireError {
   static override readonly tag = "ParseError";
@@ -264,8 +318,10 @@ export class ParseError extends PromwireError {
     readonly excerpt: string,
     /** What was expected or wrong. */
     readonly reason: string,
+    /** The rule broken: a stable code (`syntax` for the grammar itself). */
+    readonly rule: ParseRule = "syntax",
   ) {
-    super(`line ${line}, column ${column}: ${reason}: ${JSON.stringify(excerpt)}`);
+    super(`line ${line}, column ${column}: ${reason}${rule === "syntax" ? "" : ` [${rule}]`}: ${JSON.stringify(excerpt)}`);
   }
 }
 

@@ -36,6 +36,11 @@ export class FamilyTable {
     return f;
   }
 
+  /** The family a metadata line names (created by it). */
+  named(name: string): FamilyBuilder {
+    return this.family(name);
+  }
+
   declareType(name: string, type: FamilyType): string | undefined {
     if (this.typed.has(name)) return `second TYPE line for ${name}`;
     this.typed.add(name);

@@ -62,16 +62,26 @@ export function formatOpenMetricsFloat(v: number): string {
 }
 
 /**
- * A millisecond timestamp as OpenMetrics float seconds. expfmt writes `ms / 1000` with `%g`;
- * Prometheus reads it back as `int64(seconds * 1000)`, which truncates, so when that would not
- * give `ms` back (e.g. `1.7000000001e+09` reading as …000.9999) write the exact decimal seconds
- * with one more digit that keeps the truncation on the right millisecond.
+ * A millisecond timestamp as OpenMetrics seconds, in decimal: `1700000000.5`, never `1.7e+09`.
+ * The spec says timestamps "SHOULD NOT use exponential float rendering", and the reference
+ * parser (prometheus_client) misreads it: `1.700000000123e+09` is cut to `1.700000000` s.
+ * Prometheus reads the seconds back as `int64(seconds * 1000)`, which truncates, so when that
+ * would not give `ms` back (`1.001` is 1000.9999… ms in doubles) one more digit keeps the
+ * truncation on the right millisecond: `1.0011`.
+ *
+ * @example formatOpenMetricsTimestamp(1700000000500) // "1700000000.5"
  */
 export function formatOpenMetricsTimestamp(ms: number): string {
-  const g = formatOpenMetricsFloat(ms / 1000);
-  if (Math.trunc(Number(g) * 1000) === ms) return g;
-  const neg = ms < 0;
-  const abs = neg ? -ms : ms;
+  if (!Number.isSafeInteger(ms)) {
+    // Beyond 2^53 ms a double has no millisecond to keep: its seconds, in decimal, are all there
+    // is (JavaScript writes numbers below 1e21 without an exponent; above, they are integers).
+    const seconds = ms / 1000;
+    return Math.abs(seconds) >= 1e21 ? BigInt(seconds).toString() : String(seconds);
+  }
+  const sign = ms < 0 ? "-" : "";
+  const abs = ms < 0 ? -ms : ms;
+  const whole = Math.floor(abs / 1000);
   const frac = String(abs % 1000).padStart(3, "0");
-  return `${neg ? "-" : ""}${Math.floor(abs / 1000)}.${frac}1`;
+  const short = frac === "000" ? `${sign}${whole}` : `${sign}${whole}.${frac.replace(/0+$/, "")}`;
+  return Math.trunc(Number(short) * 1000) === ms ? short : `${sign}${whole}.${frac}1`;
 }

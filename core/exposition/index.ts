@@ -4,7 +4,7 @@
  * Prometheus scrape stores them.
  */
 export type { ExpositionNativeHistogram, ExpositionSample, FamilyType, MetricFamily } from "./model.ts";
-export { detectFormat, parseExposition, parseOpenMetrics, parseText, type ExpositionFormat, type LenientParseResult, type ParseOptions } from "./parse.ts";
+export { detectFormat, parseExposition, parseOpenMetrics, parseText, type CheckOptions, type ExpositionFormat, type ExpositionInput, type LenientParseResult, type ParseOptions } from "./parse.ts";
 export { serializeExposition, serializeOpenMetrics, serializeText, type SerializeOptions } from "./serialize.ts";
 export { familiesToSeries, type ToSeriesOptions, type ToSeriesResult } from "./to-series.ts";
-export { ParseError } from "../errors.ts";
+export { ParseError, type ParseRule } from "../errors.ts";

@@ -15,15 +15,20 @@
  * (`startsWith` with a position, or comparing against a sliced string, was 2-3× slower), fewer
  * allocations. About half of the CPU time left is garbage collection of the result itself (V8
  * pretenures the sample objects, which makes every young label array a remembered-set entry).
+ *
+ * Checks beyond the grammar (strict mode, unique series) are not here: a {@link LineRules}
+ * object, when the caller gives one, is told about every complete line (strict-rules.ts,
+ * series-index.ts). Without one the scanner pays a single `undefined` test per line.
  */
 
-import { ParseError } from "../errors.ts";
+import { ParseError, type ParseRule } from "../errors.ts";
 import { compareUtf8 } from "../wire/label-rules.ts";
 import type { Exemplar } from "../wire/types.ts";
 import { unescape } from "./escape.ts";
 import { OPENMETRICS_TYPES, TEXT_TYPES } from "./family-rules.ts";
 import { FamilyTable, type FamilyBuilder } from "./family-table.ts";
 import type { ExpositionSample, FamilyType, MetricFamily } from "./model.ts";
+import { parseErrorAt } from "./parse-error-at.ts";
 import { scanFloat, scanInteger } from "./scan-number.ts";
 
 const NL = 10;
@@ -51,6 +56,52 @@ const isLabelChar = (c: number): boolean => c < 128 && (CLASS[c] & 8) !== 0;
 const EMPTY: readonly string[] = [];
 
 export type MetaKind = "HELP" | "TYPE" | "UNIT";
+
+/**
+ * One sample line as the parser read it, handed to {@link LineRules}. The parser reuses one
+ * object for every line (no allocation per sample); `labels` and `labelAt` are valid only
+ * during the call.
+ */
+export interface SampleLine {
+  /** 1-based line number, and the offset in the page where the line starts. */
+  lineNo: number;
+  lineStart: number;
+  name: string;
+  family: FamilyBuilder;
+  /** Flat `[name, value, …]` as written; `labelAt[i]` is the offset of the i-th label's name. */
+  labels: readonly string[];
+  labelAt: readonly number[];
+  /** Offsets of `{` (or -1), of the value, of the timestamp (or -1) and of the exemplar's `#` (or -1). */
+  labelsAt: number;
+  valueAt: number;
+  timestampAt: number;
+  exemplarAt: number;
+  value: number;
+  /** Milliseconds, as stored. */
+  timestamp: number | undefined;
+  /**
+   * The timestamp at full precision, for ordering: OpenMetrics seconds before the conversion to
+   * milliseconds (two timestamps may differ below one millisecond), text 0.0.4 milliseconds.
+   */
+  exactTimestamp: number | undefined;
+  exemplar: Exemplar | undefined;
+}
+
+/** Checks beyond the grammar (strict mode, unique series), told about every line as it is read. */
+export interface LineRules {
+  /** A HELP, TYPE or UNIT line for `family`; `nameAt` is the offset of the metric name. */
+  meta(kind: MetaKind, family: FamilyBuilder, lineNo: number, lineStart: number, nameAt: number): void;
+  /** A sample line; false when it broke a rule of its own and is left out (lenient mode). */
+  sample(line: SampleLine): boolean;
+  /** The page ended (rules that need the whole family or page report here). */
+  end(): void;
+}
+
+/** What the parser hands to {@link LineRules}: where errors go. */
+export interface RuleSink {
+  /** Throws `e`, or in lenient mode records it and returns. */
+  report(e: ParseError): void;
+}
 
 export class ExpositionParser {
   private pos = 0;
@@ -88,14 +139,31 @@ export class ExpositionParser {
   private nextBackslash = -1;
   readonly errors: ParseError[] = [];
 
+  /** Offsets of the label names of the label set being read (parallel to `pairs`, one per pair). */
+  private readonly labelAt: number[] = new Array<number>(32).fill(0);
+  /** Offset of the `#` of the exemplar being read. */
+  private exemplarAt = -1;
+  /** The last OpenMetrics timestamp in seconds, as written (before the conversion to ms). */
+  private lastSeconds = 0;
+
   private readonly s: string;
   private readonly om: boolean;
   private readonly lenient: boolean;
+  private readonly rules: LineRules | undefined;
+  private readonly line: SampleLine | undefined;
 
-  constructor(s: string, om: boolean, lenient: boolean) {
+  /** `rules`, when given, is built by the caller around this parser's {@link RuleSink}. */
+  constructor(s: string, om: boolean, lenient: boolean, rules?: (sink: RuleSink) => LineRules) {
     this.s = s;
     this.om = om;
     this.lenient = lenient;
+    if (rules !== undefined) {
+      this.rules = rules({ report: (e) => this.report(e) });
+      this.line = {
+        lineNo: 0, lineStart: 0, name: "", family: undefined as unknown as FamilyBuilder, labels: EMPTY, labelAt: this.labelAt,
+        labelsAt: -1, valueAt: 0, timestampAt: -1, exemplarAt: -1, value: 0, timestamp: undefined, exactTimestamp: undefined, exemplar: undefined,
+      };
+    }
     let size = 64;
     while (size < 4096 && size * 64 < s.length) size <<= 1;
     this.mask = size - 1;
@@ -121,9 +189,10 @@ export class ExpositionParser {
       }
     }
     if (this.om) {
-      if (!this.sawEof) this.report(this.error(this.pos, "an OpenMetrics page must end with \"# EOF\""));
-      else if (this.pos < n) this.report(this.error(this.pos, "data after \"# EOF\""));
+      if (!this.sawEof) this.report(this.error(this.pos, "an OpenMetrics page must end with \"# EOF\"", "eof-missing"));
+      else if (this.pos < n) this.report(this.error(this.pos, "data after \"# EOF\"", "eof-trailing-data"));
     }
+    this.rules?.end();
     return this.table.families;
   }
 
@@ -132,20 +201,12 @@ export class ExpositionParser {
     this.errors.push(e);
   }
 
-  private error(p: number, reason: string): ParseError {
-    const s = this.s;
-    let end = s.indexOf("\n", this.lineStart);
-    if (end < 0) end = s.length;
-    let from = this.lineStart;
-    if (end - from > 120) {
-      from = Math.max(this.lineStart, Math.min(p - 40, end - 120));
-      end = Math.min(end, from + 120);
-    }
-    return new ParseError(this.lineNo, p - this.lineStart + 1, s.slice(from, end), reason);
+  private error(p: number, reason: string, rule: ParseRule = "syntax"): ParseError {
+    return parseErrorAt(this.s, this.lineNo, this.lineStart, p, reason, rule);
   }
 
-  private fail(p: number, reason: string): never {
-    throw this.error(p, reason);
+  private fail(p: number, reason: string, rule: ParseRule = "syntax"): never {
+    throw this.error(p, reason, rule);
   }
 
   private nextLine(p: number): void {
@@ -179,7 +240,7 @@ export class ExpositionParser {
       let c = s.charCodeAt(p);
       if (!om) while (c === SP || c === TAB) c = s.charCodeAt(++p);
       if (c === NL) {
-        if (om) this.fail(p, "blank line (OpenMetrics allows none)");
+        if (om) this.fail(p, "blank line (OpenMetrics allows none)", "blank-line");
         this.nextLine(p + 1);
       } else if (p >= n) {
         this.pos = n;
@@ -212,7 +273,7 @@ export class ExpositionParser {
       if (s.startsWith("HELP ", p)) kind = "HELP";
       else if (s.startsWith("TYPE ", p)) kind = "TYPE";
       else if (s.startsWith("UNIT ", p)) kind = "UNIT";
-      else return this.fail(hash, "OpenMetrics allows only \"# HELP\", \"# TYPE\", \"# UNIT\" and \"# EOF\" comments");
+      else return this.fail(hash, "OpenMetrics allows only \"# HELP\", \"# TYPE\", \"# UNIT\" and \"# EOF\" comments", "comment-invalid");
       p += 5;
     } else {
       let q = p;
@@ -248,9 +309,17 @@ export class ExpositionParser {
     if (kind === "TYPE") {
       const type = this.typeWord(textStart, lineEnd);
       const problem = this.table.declareType(name, type);
-      if (problem !== undefined) this.fail(nameStart, problem);
+      if (problem !== undefined) this.fail(nameStart, problem, "metadata-duplicate");
     } else {
       this.declare(kind, name, kind === "HELP" ? unescape(s, textStart, lineEnd, this.om) : s.slice(textStart, lineEnd), nameStart, textStart);
+    }
+    if (this.rules !== undefined) {
+      // After the end of the line is checked, before moving on to the next one.
+      const lineNo = this.lineNo;
+      const lineStart = this.lineStart;
+      this.endLine(lineEnd);
+      this.rules.meta(kind, this.table.named(name), lineNo, lineStart, nameStart);
+      return;
     }
     this.endLine(lineEnd);
   }
@@ -267,7 +336,7 @@ export class ExpositionParser {
     const type = (this.om ? OPENMETRICS_TYPES : TEXT_TYPES).get(word);
     if (type === undefined) {
       const allowed = [...(this.om ? OPENMETRICS_TYPES : TEXT_TYPES).keys()].join(", ");
-      this.fail(a, `unknown metric type ${JSON.stringify(word)} (${this.om ? "OpenMetrics" : "text 0.0.4"} allows ${allowed})`);
+      this.fail(a, `unknown metric type ${JSON.stringify(word)} (${this.om ? "OpenMetrics" : "text 0.0.4"} allows ${allowed})`, "type-unknown");
     }
     return type;
   }
@@ -276,7 +345,7 @@ export class ExpositionParser {
   private declare(kind: "HELP" | "UNIT", name: string, value: string, at: number, valueAt: number): void {
     const f = this.table;
     const problem = kind === "HELP" ? f.declareHelp(name, value) : f.declareUnit(name, value);
-    if (problem !== undefined) this.fail(problem.startsWith("second") ? at : valueAt, problem);
+    if (problem !== undefined) this.fail(problem.startsWith("second") ? at : valueAt, problem, problem.startsWith("second") ? "metadata-duplicate" : "unit-mismatch");
   }
 
   // ---- samples --------------------------------------------------------------------------------
@@ -333,8 +402,9 @@ export class ExpositionParser {
     if (!om) while (c === SP || c === TAB) c = s.charCodeAt(++p);
     let labels: readonly string[] = EMPTY;
     let blank = p > nameEnd;
+    const labelsAt = c === LBRACE ? p : -1;
     if (c === LBRACE) {
-      p = this.labels(p + 1);
+      p = this.labels(p + 1, true);
       if (this.pairCount > 0) labels = this.pairs.slice(0, this.pairCount);
       c = s.charCodeAt(p);
       blank = false;
@@ -355,21 +425,23 @@ export class ExpositionParser {
     p = this.tokenEnd(p);
     if (p === valueStart) this.fail(p, "expected a value");
     const value = scanFloat(s, valueStart, p);
-    if (value === undefined) this.fail(valueStart, `invalid value ${JSON.stringify(s.slice(valueStart, p))}`);
+    if (value === undefined) this.fail(valueStart, `invalid value ${JSON.stringify(s.slice(valueStart, p))}`, "value-invalid");
     let timestamp: number | undefined;
+    let timestampAt = -1;
     let exemplar: Exemplar | undefined;
     c = s.charCodeAt(p);
     if (om) {
       if (c === SP && !s.startsWith(" # {", p)) {
-        const tsStart = p + 1;
-        p = this.tokenEnd(tsStart);
-        timestamp = this.secondsToMs(tsStart, p, "timestamp");
+        timestampAt = p + 1;
+        p = this.tokenEnd(timestampAt);
+        timestamp = this.secondsToMs(timestampAt, p, "timestamp");
         c = s.charCodeAt(p);
       }
       if (c === SP && s.startsWith(" # {", p)) {
         if (!this.table.exemplarAllowed(name, family)) {
-          this.fail(p + 1, `exemplars belong on counter _total and histogram _bucket samples, not on ${name}`);
+          this.fail(p + 1, `exemplars belong on counter _total and histogram _bucket samples, not on ${name}`, "exemplar-placement");
         }
+        this.exemplarAt = p + 1;
         exemplar = this.exemplar(p + 4);
         p = this.pos;
       }
@@ -379,12 +451,15 @@ export class ExpositionParser {
       // Milliseconds, digits only: Prometheus's lexer (promlex.l) has no sign for timestamps.
       if (q > p && c >= 48 && c <= 57) {
         p = this.tokenEnd(q);
+        timestampAt = q;
         timestamp = scanInteger(s, q, p);
-        if (timestamp === undefined) this.fail(q, `invalid timestamp ${JSON.stringify(s.slice(q, p))} (integer milliseconds)`);
+        if (timestamp === undefined) this.fail(q, `invalid timestamp ${JSON.stringify(s.slice(q, p))} (integer milliseconds)`, "timestamp-invalid");
       } else if (c === 45) {
-        this.fail(q, "negative timestamp (Prometheus accepts digits only)");
+        this.fail(q, "negative timestamp (Prometheus accepts digits only)", "timestamp-invalid");
       }
     }
+    const lineNo = this.lineNo;
+    const lineStart = this.lineStart;
     this.endLine(p);
     if (family === undefined) {
       family = this.table.resolve(name);
@@ -397,9 +472,32 @@ export class ExpositionParser {
     this.prevNameAt = start;
     this.prevFamily = family;
     this.prevGeneration = this.table.generation;
+    if (this.rules !== undefined && !this.checkLine(lineNo, lineStart, name, family, labels, labelsAt, valueStart, value, timestamp, timestampAt, exemplar)) return;
     // One object shape for every sample (absent fields are undefined): monomorphic for callers.
     const sample: ExpositionSample = { name, labels, value, timestamp, exemplar };
     family.samples.push(sample);
+  }
+
+  /** Hands a complete sample line to the rules; false when it is to be left out. */
+  private checkLine(
+    lineNo: number, lineStart: number, name: string, family: FamilyBuilder, labels: readonly string[],
+    labelsAt: number, valueAt: number, value: number, timestamp: number | undefined, timestampAt: number, exemplar: Exemplar | undefined,
+  ): boolean {
+    const line = this.line as SampleLine;
+    line.lineNo = lineNo;
+    line.lineStart = lineStart;
+    line.name = name;
+    line.family = family;
+    line.labels = labels;
+    line.labelsAt = labelsAt;
+    line.valueAt = valueAt;
+    line.value = value;
+    line.timestamp = timestamp;
+    line.timestampAt = timestampAt;
+    line.exactTimestamp = timestamp === undefined ? undefined : this.om ? this.lastSeconds : timestamp;
+    line.exemplar = exemplar;
+    line.exemplarAt = exemplar === undefined ? -1 : this.exemplarAt;
+    return (this.rules as LineRules).sample(line);
   }
 
   /** End of a value or timestamp token: the next blank, newline or the end of the page. */
@@ -414,30 +512,40 @@ export class ExpositionParser {
     return p;
   }
 
-  /** OpenMetrics timestamps are float seconds; Prometheus stores `int64(ts * 1000)`. */
+  /**
+   * OpenMetrics timestamps are float seconds; Prometheus stores `int64(ts * 1000)`, so do we, as
+   * a double. Any finite value parses, as the spec requires ("timestamps" in the OpenMetrics
+   * suite): beyond 2^53 ms (year 287,396) the double keeps 53 bits of it, and beyond the int64
+   * range Prometheus cannot store it at all; remote-write encoding refuses a timestamp that is
+   * not a safe integer (EncodeError timestamp-invalid), where Prometheus would refuse the sample.
+   */
   private secondsToMs(start: number, end: number, what: string): number {
     const v = start === end ? undefined : scanFloat(this.s, start, end);
-    if (v === undefined || !Number.isFinite(v)) this.fail(start, `invalid ${what} ${JSON.stringify(this.s.slice(start, end))} (seconds)`);
+    if (v === undefined || !Number.isFinite(v)) {
+      this.fail(start, `invalid ${what} ${JSON.stringify(this.s.slice(start, end))} (seconds)`, what === "timestamp" ? "timestamp-invalid" : "exemplar-invalid");
+    }
+    this.lastSeconds = v;
     const ms = Math.trunc(v * 1000);
-    if (!Number.isSafeInteger(ms)) this.fail(start, `${what} ${this.s.slice(start, end)} is out of range`);
     return ms === 0 ? 0 : ms; // never -0
   }
 
   /** An OpenMetrics exemplar, `p` just after ` # {`. Leaves `this.pos` at the end of it. */
   private exemplar(p: number): Exemplar {
     const s = this.s;
-    p = this.labels(p);
+    p = this.labels(p, false);
     const labels = this.sortedPairs(this.pairs.slice(0, this.pairCount));
-    if (s.charCodeAt(p) !== SP) this.fail(p, "expected a space before the exemplar value");
+    if (s.charCodeAt(p) !== SP) this.fail(p, "expected a space before the exemplar value", "exemplar-invalid");
     const vs = p + 1;
     p = this.tokenEnd(vs);
     const value = vs === p ? undefined : scanFloat(s, vs, p);
-    if (value === undefined) this.fail(vs, `invalid exemplar value ${JSON.stringify(s.slice(vs, p))}`);
+    if (value === undefined) this.fail(vs, `invalid exemplar value ${JSON.stringify(s.slice(vs, p))}`, "exemplar-invalid");
     let timestamp: number | undefined;
     if (s.charCodeAt(p) === SP) {
       const ts = p + 1;
       p = this.tokenEnd(ts);
+      const seconds = this.lastSeconds; // the sample's own timestamp, kept for the rules
       timestamp = this.secondsToMs(ts, p, "exemplar timestamp");
+      this.lastSeconds = seconds;
     }
     this.pos = p;
     return timestamp === undefined ? { labels, value } : { labels, value, timestamp };
@@ -454,10 +562,11 @@ export class ExpositionParser {
   }
 
   /**
-   * A label set, `p` just after `{`, into `this.pairs`; returns the position after `}`.
-   * A trailing comma is allowed (both Prometheus parsers accept it).
+   * A label set, `p` just after `{`, into `this.pairs` (and, for a sample's own labels, their
+   * offsets into `this.labelAt`); returns the position after `}`.
+   * A trailing comma is allowed in text 0.0.4 (Prometheus's text parser accepts it).
    */
-  private labels(p: number): number {
+  private labels(p: number, sampleLabels: boolean): number {
     const s = this.s;
     const om = this.om;
     const out = this.pairs;
@@ -511,13 +620,14 @@ export class ExpositionParser {
         }
       }
       p++;
-      if (lname === "__name__") this.fail(nameStart, "the label name __name__ is reserved for the metric name");
+      if (lname === "__name__") this.fail(nameStart, "the label name __name__ is reserved for the metric name", "label-name-reserved");
       for (let k = 0; k < n; k += 2) {
-        if (out[k] === lname) this.fail(nameStart, `duplicate label name ${lname}`);
+        if (out[k] === lname) this.fail(nameStart, `duplicate label name ${lname}`, "label-duplicate");
       }
       if (n === out.length) out.push("", "");
       out[n] = lname;
       out[n + 1] = value;
+      if (sampleLabels) this.labelAt[n >> 1] = nameStart; // not the exemplar's: the rules read the sample's
       n += 2;
       this.pairCount = n;
       c = s.charCodeAt(p);

@@ -62,13 +62,16 @@ describe("number formatting", () => {
     ]);
   });
 
-  it("writes OpenMetrics timestamps as seconds that Prometheus's int64(s*1000) reads back exactly", () => {
-    expect(formatOpenMetricsTimestamp(1700000000000)).toBe("1.7e+09");
-    expect(formatOpenMetricsTimestamp(1700000000123)).toBe("1.700000000123e+09");
+  it("writes OpenMetrics timestamps as decimal seconds that Prometheus's int64(s*1000) reads back exactly", () => {
+    // Never in exponent form: the spec says so, and prometheus_client reads 1.700000000123e+09 as 1.7 s.
+    expect(formatOpenMetricsTimestamp(1700000000000)).toBe("1700000000");
+    expect(formatOpenMetricsTimestamp(1700000000500)).toBe("1700000000.5");
+    expect(formatOpenMetricsTimestamp(1700000000123)).toBe("1700000000.123");
+    expect(formatOpenMetricsTimestamp(-1500)).toBe("-1.5");
     // 1.001 * 1000 = 1000.9999999999999 in doubles: write one more digit so it truncates to 1001.
     expect(formatOpenMetricsTimestamp(1001)).toBe("1.0011");
     expect(formatOpenMetricsTimestamp(-1001)).toBe("-1.0011");
-    for (const ms of [1001, -1001, 1003, 0, 1, 999, 1700000000001, 1234567890123]) {
+    for (const ms of [1001, -1001, 1003, 0, 1, -1, 999, 1700000000001, 1234567890123, -1700000000123, 8.64e15]) {
       const [f] = parseOpenMetrics(`a 1 ${formatOpenMetricsTimestamp(ms)}\n# EOF\n`);
       expect(f.samples[0].timestamp).toBe(ms);
     }
@@ -155,7 +158,7 @@ describe("serializeOpenMetrics", () => {
       [
         "# HELP requests Requests.",
         "# TYPE requests counter",
-        'requests_total{code="200"} 3.0 1.7000000005e+09 # {trace_id="ab"} 1.0 1.7e+09',
+        'requests_total{code="200"} 3.0 1700000000.5 # {trace_id="ab"} 1.0 1700000000',
         "# TYPE latency_seconds histogram",
         "# UNIT latency_seconds seconds",
         'latency_seconds_bucket{le="1.0"} 2 # {} 0.5',
