@@ -30,7 +30,7 @@ import { buildHeaders } from "../client/http/attempt.ts";
 import type { FetchLike } from "../client/http/types.ts";
 import { pushgateway } from "../client/pushgateway/client.ts";
 import { HttpError, ValidationError } from "../errors.ts";
-import { formatGoFloat } from "../metrics/format-float.ts";
+import { formatGoFloat } from "../exposition/format-float.ts";
 
 /** Options of {@link freshnessAlertRule}. */
 export interface FreshnessRuleOptions {

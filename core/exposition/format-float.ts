@@ -30,6 +30,24 @@ export function formatGoG(v: number): string {
 }
 
 /**
+ * A number as client_golang writes it in an `le` or `quantile` label value: Go `%g` at shortest
+ * round-trip precision, `+Inf`/`-Inf`/`NaN`. So `le="0.005"`, `le="1"`, `le="1e+06"` match what
+ * a Go exporter serves, and what Prometheus 2.x stores as written (it keeps `le` values
+ * verbatim; Prometheus 3 would normalise them anyway).
+ *
+ * @example
+ * formatGoFloat(0.005)  // "0.005"
+ * formatGoFloat(1e6)    // "1e+06"
+ * formatGoFloat(Infinity) // "+Inf"
+ */
+export function formatGoFloat(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "+Inf";
+  if (v === -Infinity) return "-Inf";
+  return formatGoG(v);
+}
+
+/**
  * A sample value in text 0.0.4, as expfmt's `writeFloat`: `+Inf`, `-Inf`, `NaN`, else Go `%g`
  * (and `0` for negative zero).
  *

@@ -7,7 +7,7 @@
 
 import type { ParseError } from "../errors.ts";
 import type { MetricFamily } from "./model.ts";
-import { ExpositionParser, type LineRules, type RuleSink } from "./parser.ts";
+import { ExpositionParser, type LineRules, type RuleSink } from "./scanner.ts";
 import { SeriesIndex } from "./series-index.ts";
 import { StrictRules } from "./strict-rules.ts";
 import { checkUnicode, decodePage } from "./utf8.ts";

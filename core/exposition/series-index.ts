@@ -17,7 +17,7 @@
 
 import { LabelSetTable } from "./label-set-table.ts";
 import { parseErrorAt } from "./parse-error-at.ts";
-import type { RuleSink, SampleLine } from "./parser.ts";
+import type { RuleSink, SampleLine } from "./scanner.ts";
 
 /** Label pairs with a value, sorted by name: the series identity, for messages. */
 function canonical(labels: readonly string[]): string[] {

@@ -24,7 +24,7 @@ import type { FamilyBuilder } from "./family-table.ts";
 import { LabelSetTable } from "./label-set-table.ts";
 import type { FamilyType } from "./model.ts";
 import { parseErrorAt } from "./parse-error-at.ts";
-import type { MetaKind, RuleSink, SampleLine } from "./parser.ts";
+import type { MetaKind, RuleSink, SampleLine } from "./scanner.ts";
 import { scanFloat } from "./scan-number.ts";
 
 /** OpenMetrics 1.0 "Suffixes": the sample names each type allows, as suffixes of the family name. */

@@ -9,7 +9,7 @@ import type { ExpositionNativeHistogram, ExpositionSample } from "../exposition/
 import type { Exemplar, Labels } from "../wire/types.ts";
 import type { Clock } from "./clock.ts";
 import { makeExemplar, type ExemplarLabels } from "./exemplar.ts";
-import { formatGoFloat } from "./format-float.ts";
+import { formatGoFloat } from "../exposition/format-float.ts";
 import { withExtraLabel } from "./labels.ts";
 import { Metric, MetricChild, type MetricOptions } from "./metric.ts";
 import { NativeExemplars } from "./native-exemplars.ts";

@@ -6,7 +6,6 @@
 export { systemClock, type Clock } from "./clock.ts";
 export { Counter, CounterChild, type CounterOptions } from "./counter.ts";
 export { EXEMPLAR_MAX_RUNES, makeExemplar, type ExemplarLabels } from "./exemplar.ts";
-export { formatGoFloat } from "./format-float.ts";
 export { Gauge, GaugeChild, type GaugeOptions } from "./gauge.ts";
 export {
   DEFAULT_BUCKETS,

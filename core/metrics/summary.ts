@@ -10,7 +10,7 @@ import { MetricError } from "../errors.ts";
 import type { ExpositionSample } from "../exposition/model.ts";
 import type { Labels } from "../wire/types.ts";
 import type { Clock } from "./clock.ts";
-import { formatGoFloat } from "./format-float.ts";
+import { formatGoFloat } from "../exposition/format-float.ts";
 import { withExtraLabel } from "./labels.ts";
 import { Metric, MetricChild, type MetricOptions } from "./metric.ts";
 import { QuantileStream } from "./quantile-stream.ts";

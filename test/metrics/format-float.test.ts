@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatGoFloat } from "../../core/metrics/format-float.ts";
+import { formatGoFloat } from "../../core/exposition/format-float.ts";
 
 describe("formatGoFloat (Go strconv.FormatFloat(v, 'g', -1, 64))", () => {
   it("matches Go's output on the usual bucket bounds and edge values", () => {
