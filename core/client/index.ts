@@ -9,7 +9,7 @@ export { gzip, pushgateway, TEXT_FORMAT, type PushgatewayClient, type Pushgatewa
 export { encodeFamiliesDelimited, PROTOBUF_DELIMITED } from "./pushgateway-protobuf.ts";
 export { groupingPath } from "./pushgateway-url.ts";
 export { remoteWrite, type CloseOptions, type RemoteWriter } from "./remote-write.ts";
-export type { FailureInfo, RemoteWriteOptions, TimestampPolicy, WriterStats } from "./remote-write-options.ts";
+export type { FailureInfo, RemoteWriteOptions, RetryInfo, TimestampPolicy, WriterStats } from "./remote-write-options.ts";
 export { DEFAULT_RETRY, type RetryOptions } from "./retry.ts";
 export type { Collectable } from "./self-metrics.ts";
 export { USER_AGENT, VERSION } from "./version.ts";

@@ -15,6 +15,18 @@ export interface FailureInfo {
   readonly attempts: number;
 }
 
+/** One failed attempt that will be retried, passed to `onRetry`. */
+export interface RetryInfo {
+  /** The attempt that failed (1 for the first). */
+  readonly attempt: number;
+  /** Why it failed: an HTTP status, a network error or a timeout. */
+  readonly error: PromwireError;
+  /** Wait before the next attempt, ms (`Retry-After` when the receiver sent one). */
+  readonly delayMs: number;
+  /** Samples (float + histogram) in the request. */
+  readonly samples: number;
+}
+
 /** Options of `remoteWrite`. */
 export interface RemoteWriteOptions {
   /** Receiver endpoint, e.g. `http://prometheus:9090/api/v1/write`. Credentials in the URL become Basic auth. */
@@ -37,12 +49,25 @@ export interface RemoteWriteOptions {
   readonly flushDeadlineMs?: number;
   /** Largest uncompressed request body, bytes; bigger batches are split. Default 4 MiB (Prometheus accepts 32 MiB). */
   readonly maxRequestBytes?: number;
+  /**
+   * Remember every delivered series (its labels and newest timestamp) so that
+   * `close({ markStale: true })` can end them. Default true. Memory grows with the number of
+   * distinct series written: turn it off for one-off bulk writes (the CLI's `write` of a large
+   * page), where `markStale` then has nothing to mark.
+   */
+  readonly trackSeries?: boolean;
   /** Pending samples kept at most; past it the oldest are dropped and counted. Default 100,000. */
   readonly maxPendingSamples?: number;
   /** Name syntax to enforce before sending. Default `"legacy"`. */
   readonly nameValidation?: NameValidation;
   /** Called for every batch given up on (never for a retry that later succeeds). Default: log it. */
   readonly onError?: (error: PromwireError, info: FailureInfo) => void;
+  /**
+   * Called after each failed attempt that will be retried (a tool shows it: a receiver that is
+   * down otherwise looks like a hang). Never called for the last attempt: that one is `onError`.
+   * @example onRetry: ({ attempt, error, delayMs }) => console.warn(`attempt ${attempt} failed (${error.message}), retrying in ${delayMs} ms`)
+   */
+  readonly onRetry?: (info: RetryInfo) => void;
   /** Called when the pending limit made the writer drop its oldest samples. */
   readonly onDrop?: (samples: number) => void;
   /** One-line notices (the v2 → v1 fallback, failures without `onError`). Default `console.warn`. */
@@ -95,6 +120,7 @@ export interface ResolvedOptions {
   readonly maxRequestBytes: number;
   readonly maxPendingSamples: number;
   readonly nameValidation: NameValidation;
+  readonly trackSeries: boolean;
 }
 
 function positive(name: string, v: number): number {
@@ -122,5 +148,6 @@ export function resolveOptions(o: RemoteWriteOptions): ResolvedOptions {
     maxRequestBytes: positive("maxRequestBytes", o.maxRequestBytes ?? 4 * 1024 * 1024),
     maxPendingSamples,
     nameValidation: o.nameValidation ?? "legacy",
+    trackSeries: o.trackSeries ?? true,
   };
 }

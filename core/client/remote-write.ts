@@ -118,6 +118,7 @@ export function makeRemoteWriter(options: RemoteWriteOptions, run: LoopRunner): 
     random: options.random ?? Math.random,
     // Without an onError, failures are logged: silently losing data is the one thing not to do.
     onError: options.onError ?? ((e) => (options.log ?? console.warn)(`promwire: ${e.message}`)),
+    onRetry: options.onRetry,
     log: options.log ?? ((m) => console.warn(m)),
   };
   let fiber: Fiber.Fiber<void> | undefined;

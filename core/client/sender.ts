@@ -15,7 +15,7 @@ import { redactUrl } from "./auth.ts";
 import { encodeBatch, type EncodedRequest } from "./batch.ts";
 import { attempt, type AttemptError, type HttpConfig, type HttpResponse } from "./http.ts";
 import { entrySize, type Entry } from "./pending.ts";
-import type { FailureInfo, ResolvedOptions } from "./remote-write-options.ts";
+import type { FailureInfo, ResolvedOptions, RetryInfo } from "./remote-write-options.ts";
 import { isRetryable, withRetry } from "./retry.ts";
 import type { WriterState } from "./writer-state.ts";
 
@@ -28,6 +28,7 @@ export interface SenderDeps {
   readonly now: () => number;
   readonly random: () => number;
   readonly onError: (error: PromwireError, info: FailureInfo) => void;
+  readonly onRetry?: (info: RetryInfo) => void;
   readonly log: (message: string) => void;
 }
 
@@ -59,10 +60,11 @@ function fail(state: WriterState, deps: SenderDeps, entries: readonly Entry[], r
   }
 }
 
-function delivered(state: WriterState, req: EncodedRequest): void {
+function delivered(state: WriterState, deps: SenderDeps, req: EncodedRequest): void {
   state.requests++;
   state.metrics.samplesSent += req.floatSamples + req.histogramSamples;
   state.inflightSamples -= req.floatSamples + req.histogramSamples;
+  if (!deps.options.trackSeries) return;
   for (const e of req.entries) {
     const key = seriesKey(e.labels);
     const last = lastTimestamp(e);
@@ -105,9 +107,14 @@ function deliver(state: WriterState, deps: SenderDeps, req: EncodedRequest): Eff
       random: deps.random,
       since,
       now: deps.now,
-      onRetry: () => {
+      onRetry: (retry, delayMs, error) => {
         state.metrics.retries++;
         state.metrics.samplesRetried += req.floatSamples + req.histogramSamples;
+        try {
+          deps.onRetry?.({ attempt: retry, error, delayMs, samples: req.floatSamples + req.histogramSamples });
+        } catch {
+          // A throwing callback must not stop the writer.
+        }
       },
     }).pipe(Effect.result);
 
@@ -135,7 +142,7 @@ function deliver(state: WriterState, deps: SenderDeps, req: EncodedRequest): Eff
         Math.max(0, req.histogramSamples - Number(histograms ?? req.histogramSamples));
       if (short > 0) {
         // Accepted in part: not retryable (the receiver chose), counted as failed.
-        delivered(state, req);
+        delivered(state, deps, req);
         state.metrics.samplesSent -= short;
         state.metrics.samplesFailed += short;
         try {
@@ -146,7 +153,7 @@ function deliver(state: WriterState, deps: SenderDeps, req: EncodedRequest): Eff
         return;
       }
     }
-    delivered(state, req);
+    delivered(state, deps, req);
   });
 }
 
