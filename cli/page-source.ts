@@ -6,6 +6,7 @@
  */
 import { createReadStream, createWriteStream, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
+import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
 import { Utf8Check, notTextMessage } from "./utf8-check.ts";
 
@@ -156,26 +157,17 @@ async function streamSource(name: string, input: AsyncIterable<Buffer>, inMemory
   const dir = mkdtempSync(join(tmpdir(), "promwire-"));
   spoolFiles.add(dir);
   const file = join(dir, "page");
-  const out = createWriteStream(file);
-  const write = (b: Buffer): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (out.write(b)) resolve();
-      else {
-        out.once("drain", resolve);
-        out.once("error", reject);
-      }
-    });
-  try {
-    for (const b of head) await write(b);
-    head.length = 0;
+  async function* all(): AsyncGenerator<Buffer> {
+    yield* head.splice(0);
     for (;;) {
       const r = await it.next();
-      if (r.done) break;
-      await write(r.value);
+      if (r.done) return;
+      yield r.value;
     }
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+  try {
+    await pipeline(all(), createWriteStream(file));
   } catch (err) {
-    out.destroy();
     rmSync(dir, { recursive: true, force: true });
     spoolFiles.delete(dir);
     throw readError(name, err);
