@@ -69,7 +69,13 @@ export async function writeCommand(args: ParsedArgs, out: Output = stderrOutput(
     timestamp: Date.now(),
   };
   interruptReport((signal) => `write interrupted (${signal}) while reading the input: nothing was sent`);
-  const page = await openPage(file, DEFAULT_CHUNK_CHARS);
+  let page: PageSource;
+  try {
+    page = await openPage(file, DEFAULT_CHUNK_CHARS);
+  } catch (err) {
+    clearInterruptReport();
+    throw err;
+  }
   try {
     const checking =
       out.progress !== undefined && page.bytes === undefined ? (chars: number) => out.progress!(`promwire write: checking the page, ${mb(chars)} of ${mb(page.size)} MB`) : undefined;

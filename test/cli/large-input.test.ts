@@ -129,6 +129,32 @@ describe("promwire write, large pages", () => {
     }
   });
 
+  it("a large page refused by the receiver: reading stops at the first batch given up on, and the count is exact", async () => {
+    const { createServer } = await import("node:http");
+    let requests = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        requests++;
+        res.writeHead(400).end("out of bounds");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}/api/v1/write`;
+    try {
+      const lines = ["# TYPE refused gauge"];
+      for (let i = 0; i < 60_000; i++) lines.push(`refused{i="${i}"} ${i}`);
+      const r = await runCli(cli, ["write", url], { input: `${lines.join("\n")}\n`, timeoutMs: 120_000 });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`promwire: write to ${url} failed: 60000 of 60000 samples not delivered after 1 attempt: HTTP 400 from ${url}: out of bounds\n`);
+      // 30 requests would carry the page; sending stopped after the chunks already queued.
+      expect(requests).toBeGreaterThan(0);
+      expect(requests).toBeLessThan(30);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   it("a large OpenMetrics page by remote write 2.0: every counter keeps its _created as start timestamp", async () => {
     const n = 20_000;
     const lines = ["# HELP om_jobs Jobs.", "# TYPE om_jobs counter"];
