@@ -4,10 +4,12 @@
  * which made a 50 MB page cost 1.1 GB when parsed whole.
  *
  * Each chunk, parsed alone, gives the families the whole page gives for those lines:
- * - cuts fall at line starts after a sample line, preferably where a new family begins (a
- *   HELP/TYPE/UNIT line, or a sample of another family); a family larger than twice the target
- *   is cut where a new label set begins (before its first sample name again: the `_bucket` after a
- *   `_count`, the `_total` after a `_created`), and past four times the target at any sample line;
+ * - cuts fall at line starts, never right after a HELP/TYPE/UNIT line, preferably where a new
+ *   family begins (a HELP/TYPE/UNIT line, or a sample of another family); a family larger than
+ *   twice the target is cut where a new label set begins (before its first sample name again: the
+ *   `_bucket` after a `_count`, the `_total` after a `_created`), and past four times the target
+ *   at any line. Only that last resort can separate an OpenMetrics `_created` line from the
+ *   samples it describes, which matters for remote write 2.0 (start timestamps) only;
  * - a chunk starts with the HELP/TYPE/UNIT lines, from earlier chunks, of every family it
  *   touches ("context"), so that a sample resolves to the same typed family as in the whole page;
  * - OpenMetrics: every chunk but the last gets a closing `# EOF` (the parser requires it); the
@@ -127,7 +129,7 @@ export class PageChunker {
   private touched = new Set<string>();
   /** Chunk in which the previous sample's family was last touched. */
   private touchedIn = -1;
-  private prevWasSample = false;
+  private prevWasMeta = false;
   private prevName = "";
   private prevFamily = "";
   private prevGeneration = -1;
@@ -213,20 +215,23 @@ export class PageChunker {
     let c = s.charCodeAt(p);
     if (!this.om) while (c === SP || c === TAB) c = s.charCodeAt(++p);
     const size = this.size + start - this.segStart;
-    const mayCut = this.prevWasSample && size >= this.target;
+    // Never between a family's HELP/TYPE/UNIT lines and what follows them.
+    const mayCut = !this.prevWasMeta && size >= this.target;
     if (p < end && c === HASH) {
       const meta = this.metaLine(p, end);
       if (meta !== undefined) {
+        // A metadata block starts a family: the best place to cut.
         if (mayCut) return this.cut(start, false);
         const problem = this.declare(meta.kind, meta.name, meta.typeWord, start, end, meta.nameAt);
         if (problem !== undefined) return this.cut(start, false, problem);
+        this.prevWasMeta = true;
+        return undefined;
       }
-      this.prevWasSample = false;
-      return undefined;
     }
-    if (p === end || p > start || !isNameStart(c)) {
-      // Blank line, a line starting with a blank, garbage: the parser has its say.
-      this.prevWasSample = false;
+    if (p === end || p > start || c === HASH || !isNameStart(c)) {
+      // Blank line, other comment, a line starting with a blank, garbage (the parser has its say).
+      if (mayCut && size >= 4 * this.target) return this.cut(start, false);
+      this.prevWasMeta = false;
       return undefined;
     }
     let name: string;
@@ -254,7 +259,7 @@ export class PageChunker {
       this.touch(family);
       this.touchedIn = this.chunkIndex;
     }
-    this.prevWasSample = true;
+    this.prevWasMeta = false;
     this.prevName = name;
     this.prevFamily = family;
     this.prevGeneration = this.generation;
@@ -374,7 +379,6 @@ export class PageChunker {
     this.lines = 0;
     this.chunkIndex++;
     this.touched = new Set();
-    this.prevWasSample = false;
     if (last || problem !== undefined) this.done = true;
     return chunk;
   }

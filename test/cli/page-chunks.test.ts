@@ -136,6 +136,10 @@ describe("PageChunker", () => {
         const text = buildPage(p.families, p.om, p.late, p.comments);
         const format = p.om ? "openmetrics" : "text";
         expect(chunked(text, format, "v1", target, cuts)).toEqual(whole(text, format, "v1"));
+        // Bounded: past four times the target, the next line start ends the chunk (a metadata
+        // block of a few lines stays whole).
+        const longest = Math.max(...text.split("\n").map((l) => l.length + 1));
+        for (const c of chunksOf(text, format, target, cuts)) expect(c.chars).toBeLessThanOrEqual(4 * target + 4 * longest);
       }),
       { numRuns: 300 },
     );
@@ -272,6 +276,16 @@ describe("PageChunker", () => {
     const expected = errorOf(() => parseExposition(text, { format }));
     expect(expected).toBeDefined();
     for (let target = 1; target <= text.length + 1; target += 3) expect(errorOf(() => chunked(text, format, "v1", target)), `target ${target}`).toEqual(expected);
+  });
+
+  it("samples separated by blank lines and comments are still cut (chunks stay bounded)", () => {
+    const lines: string[] = ["# TYPE spaced gauge"];
+    for (let i = 0; i < 300; i++) lines.push(`spaced{i="${i}"} ${i}`, "", "# just a comment");
+    const text = `${lines.join("\n")}\n`;
+    const chunks = chunksOf(text, "text", 100);
+    expect(chunks.length).toBeGreaterThan(20);
+    for (const c of chunks) expect(c.chars).toBeLessThan(500);
+    expect(chunked(text, "text", "v1", 100)).toEqual(whole(text, "text", "v1"));
   });
 
   it("an empty page is one empty last chunk; a page without a final newline keeps its last line", () => {
