@@ -74,16 +74,48 @@ export function connectionOf(args: ParsedArgs, defaultRetries: number, env: Node
   return { auth, headers, timeoutMs: timeout === undefined ? 30_000 : parseDuration(timeout, "--timeout"), maxAttempts: retries + 1 };
 }
 
-/** The URL as it may be printed: origin and path. Usage error when it is not an http(s) URL. */
+/**
+ * A URL as typed, safe to print: a password in it masked, query and fragment cut (they may hold
+ * tokens). Used where the URL could not be parsed, so `redactUrl` cannot help.
+ * @example shownAsTyped("user:pw@host:9090/x?key=s") // "user:***@host:9090/x?…"
+ */
+export function shownAsTyped(url: string): string {
+  const cut = url.search(/[?#]/);
+  const head = cut < 0 ? url : `${url.slice(0, cut)}${url[cut]}…`;
+  // userinfo: after an optional scheme, up to the first "@" before any "/".
+  return head.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)([^/@]*?)(:[^/@]*)?@/i, (_m, scheme: string, user: string, pw: string | undefined) =>
+    `${scheme}${user}${pw === undefined ? "" : ":***"}@`,
+  );
+}
+
+/**
+ * The URL as it may be printed: origin and path. Usage error when it is not an http(s) URL,
+ * echoing what was typed (masked) and, for a URL typed without a scheme, suggesting `http://`.
+ * @example checkUrl("localhost:9090/api/v1/write", "write") // UsageError: … did you mean http://localhost:9090/api/v1/write?
+ */
 export function checkUrl(url: string | undefined, command: string): string {
   if (url === undefined) throw new UsageError(`${command} needs a URL (try promwire ${command} --help)`);
+  const typed = JSON.stringify(shownAsTyped(url));
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    // "127.0.0.1:9090/x" does not parse; "localhost:9090/x" parses as scheme "localhost:".
+    let withScheme: URL | undefined;
+    try {
+      withScheme = url.trim() === "" ? undefined : new URL(`http://${url}`);
+    } catch {
+      withScheme = undefined;
+    }
+    if (withScheme !== undefined && withScheme.hostname !== "") {
+      throw new UsageError(`not a URL: ${typed} has no scheme: did you mean ${JSON.stringify(shownAsTyped(`http://${url}`))}? (https:// for TLS)`);
+    }
+    throw new UsageError(`not a URL: ${typed} (expected http://host:port/path)`);
+  }
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new UsageError(`not a URL: ${JSON.stringify(redactUrl(url))}`);
+    throw new UsageError(`not a URL: ${typed} (expected http://host:port/path)`);
   }
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError(`the URL must be http or https (got ${u.protocol})`);
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError(`the URL must be http:// or https:// (got ${typed})`);
   return redactUrl(u);
 }
 

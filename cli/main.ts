@@ -30,14 +30,19 @@ Run promwire <command> --help for the options of a command.`,
   Parses a Prometheus text or OpenMetrics page (a file, or standard input) and sends it by remote
   write to <url> (e.g. http://localhost:9090/api/v1/write). Samples without a timestamp get the
   current time. A page with the same series twice is refused. Exits 0 only when every sample was
-  accepted.
+  accepted. The whole page is checked before anything is sent; a large page is then sent in
+  chunks, so memory stays flat whatever its size (standard input is copied to a temporary file
+  for that).
   --label k=v          add a label to every series that does not already have it (repeatable)
   --protocol v1|v2     remote write 1.0 (default) or 2.0 (falls back to 1.0 if the receiver lacks it)
   --format F           input format; sniffed when not given
   --strict             refuse a page that breaks any rule of its format's spec (README: Strict parsing)
   --max-samples-per-request N   batch size (default 2000)
+  --allow-empty        a page without samples is a success (nothing is sent) instead of an error
   --progress           show the progress line even when stderr is not a terminal
-  --quiet              no summary line on success
+  --quiet              no retry notices and no summary line (errors are still printed)
+  Each failed attempt that will be retried prints one line (cause, next retry). Ctrl-C prints how
+  many samples were not delivered.
 
 ${CONNECTION_HELP}`,
   push: pushHelp("push", "PUT: replaces the whole group with the page's metrics."),
@@ -70,14 +75,15 @@ function pushHelp(command: string, what: string): string {
   --format F           input format; sniffed when not given
   --strict             refuse a page that breaks any rule of its format's spec (README: Strict parsing)
   --body-format F      what is sent: protobuf (default, as client_golang) or text 0.0.4
-  --quiet              no summary line on success
+  --allow-empty        send a page without samples (a push then empties the group); refused otherwise
+  --quiet              no retry notices and no summary line (errors are still printed)
 
 ${CONNECTION_HELP}`;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command = "", ...rest] = argv;
-  const args = parseArgs(rest, ["json", "raw", "quiet", "help", "progress", "strict"]);
+  const args = parseArgs(rest, ["json", "raw", "quiet", "help", "progress", "strict", "allow-empty"]);
   if (command === "" || command === "help" || command === "--help" || command === "-h") {
     console.log(HELP[""]);
     return command === "" ? 2 : 0;

@@ -4,15 +4,21 @@
  * throws a {@link CommandError} with one line otherwise.
  */
 import { pushgateway } from "../core/client/pushgateway/client.ts";
+import type { WriterStats } from "../core/client/remote-write/options.ts";
+import type { RemoteWriter } from "../core/client/remote-write/remote-writer.ts";
 import { remoteWrite } from "../core/client/remote-write/writer.ts";
 import type { PromwireError } from "../core/errors.ts";
-import { RejectedError } from "../core/errors.ts";
+import { ParseError, RejectedError } from "../core/errors.ts";
 import type { MetricFamily } from "../core/exposition/model.ts";
 import { parseExposition } from "../core/exposition/parse.ts";
+import type { MetricMetadata, ProtocolVersion, Series } from "../core/wire/types.ts";
 import { checkFlags, flag, flagList, keyValues, UsageError, type ParsedArgs } from "./args.ts";
-import { pageToSeries, parseOptionsOf, protocolOf } from "./commands.ts";
-import { checkUrl, CommandError, CONNECTION_FLAGS, connectionOf, describeFailure } from "./connection.ts";
-import { readTextInput } from "./io.ts";
+import { changedPage, checkPage, pageSeries, type PageCheck, type PageOptions } from "./chunked-page.ts";
+import { parseOptionsOf, protocolOf } from "./commands.ts";
+import { checkUrl, CommandError, CONNECTION_FLAGS, connectionOf, describeFailure, type Connection } from "./connection.ts";
+import { clearInterruptReport, interruptReport } from "./interrupt.ts";
+import { DEFAULT_CHUNK_CHARS } from "./page-chunks.ts";
+import { InputError, openPage, readPageText, type PageSource } from "./page-source.ts";
 
 /** Where one-line notices go (stderr); tests replace it. */
 export interface Output {
@@ -32,65 +38,197 @@ export function stderrOutput(force: boolean): Output {
 /** Inputs at least this large (samples) get a progress line. */
 export const PROGRESS_THRESHOLD = 10_000;
 
-/** `promwire write <url> [file|-]`: parse, then remote-write everything and wait for the answer. */
+/** Wait before a retry, for people: "250 ms", "4.2 s". */
+export function delayText(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+const mb = (n: number): string => (n / 1e6).toFixed(1);
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * `promwire write <url> [file|-]`: check the page, then remote-write it and wait for the answer.
+ * A page larger than one chunk is read twice (checked fully, then sent chunk by chunk), so that
+ * nothing is sent when any line is bad and memory stays flat whatever its size.
+ */
 export async function writeCommand(args: ParsedArgs, out: Output = stderrOutput(flag(args, "progress") === "true")): Promise<void> {
-  checkFlags(args, ["label", "protocol", "format", "strict", "quiet", "progress", "max-samples-per-request", ...CONNECTION_FLAGS]);
+  checkFlags(args, ["label", "protocol", "format", "strict", "quiet", "progress", "max-samples-per-request", "allow-empty", ...CONNECTION_FLAGS]);
   const [url, file, extra] = args.positionals;
   const shown = checkUrl(url, "write");
   if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
   const protocol = protocolOf(args);
   const conn = connectionOf(args, 9);
+  const quiet = flag(args, "quiet") === "true";
   const perRequest = Number(flag(args, "max-samples-per-request") ?? 2000);
   if (!Number.isInteger(perRequest) || perRequest <= 0) throw new UsageError("--max-samples-per-request must be a positive integer");
-  const { series, metadata } = pageToSeries(await readTextInput(file), args, protocol);
-  let total = 0;
-  for (const s of series) total += (s.samples?.length ?? 0) + (s.histograms?.length ?? 0);
-  if (total === 0) throw new CommandError("the input holds no samples: nothing was sent");
+  const options: PageOptions = {
+    parse: parseOptionsOf(args),
+    version: protocol,
+    externalLabels: keyValues(flagList(args, "label"), "--label"),
+    // One time for every sample without a timestamp, however many chunks the page takes.
+    timestamp: Date.now(),
+  };
+  interruptReport((signal) => `write interrupted (${signal}) while reading the input: nothing was sent`);
+  let page: PageSource;
+  try {
+    page = await openPage(file, DEFAULT_CHUNK_CHARS);
+  } catch (err) {
+    clearInterruptReport();
+    throw err;
+  }
+  try {
+    const checking =
+      out.progress !== undefined && page.bytes === undefined ? (chars: number) => out.progress!(`promwire write: checking the page, ${mb(chars)} of ${mb(page.size)} MB`) : undefined;
+    const check = await checkPage(page, options, checking);
+    if (checking !== undefined) out.progress!("");
+    const total = check.samples;
+    if (total === 0) {
+      if (flag(args, "allow-empty") !== "true") throw new CommandError("the input holds no samples: nothing was sent (--allow-empty makes that a success)");
+      if (!quiet) out.info("the input holds no samples: nothing to send");
+      return;
+    }
+    await sendPage(page, check, options, { url: url!, shown, protocol, conn, perRequest, quiet, out });
+  } finally {
+    page.close();
+    clearInterruptReport();
+  }
+}
 
+interface SendSettings {
+  readonly url: string;
+  readonly shown: string;
+  readonly protocol: ProtocolVersion;
+  readonly conn: Connection;
+  readonly perRequest: number;
+  readonly quiet: boolean;
+  readonly out: Output;
+}
+
+/** Second pass: convert and enqueue chunk by chunk, at most two chunks' series held at once. */
+async function sendPage(page: PageSource, check: PageCheck, options: PageOptions, s: SendSettings): Promise<void> {
+  const total = check.samples;
   const errors: PromwireError[] = [];
   const notices: string[] = [];
   const rw = remoteWrite({
-    url: url!,
-    protocol,
-    auth: conn.auth,
-    headers: conn.headers,
-    timeoutMs: conn.timeoutMs,
-    retry: { maxAttempts: conn.maxAttempts },
-    maxSamplesPerRequest: perRequest,
-    // The whole page is queued at once: never drop any of it.
-    maxPendingSamples: Math.max(100_000, total + perRequest),
+    url: s.url,
+    protocol: s.protocol,
+    auth: s.conn.auth,
+    headers: s.conn.headers,
+    timeoutMs: s.conn.timeoutMs,
+    retry: { maxAttempts: s.conn.maxAttempts },
+    maxSamplesPerRequest: s.perRequest,
+    // Never drop any of the page: the chunk loop below bounds what is queued.
+    maxPendingSamples: Math.max(100_000, total + s.perRequest),
+    // One-off: no stale markers at close, so no need to remember every series (memory).
+    trackSeries: false,
     onError: (e) => errors.push(e),
+    onRetry: s.quiet ? undefined : (r) => s.out.info(`promwire write: attempt ${r.attempt} failed (${describeFailure(r.error)}), retrying in ${delayText(r.delayMs)}`),
     log: (m) => notices.push(m),
   });
-  const showProgress = out.progress !== undefined && total >= PROGRESS_THRESHOLD;
+  let enqueued = 0;
+  interruptReport((signal) => {
+    const st = rw.stats();
+    const lost = total - st.sent;
+    const inFlight = enqueued - st.sent - st.failed - st.pending;
+    return `write interrupted (${signal}): ${lost} of ${plural(total, "sample")} not delivered to ${s.shown} (${st.sent} delivered${inFlight > 0 ? `; a request with ${inFlight} more was in flight and may have arrived` : ""})`;
+  });
+  const showProgress = s.out.progress !== undefined && total >= PROGRESS_THRESHOLD;
   const timer = showProgress
     ? setInterval(() => {
-        const s = rw.stats();
-        out.progress!(`promwire write: ${s.sent.toLocaleString("en")}/${total.toLocaleString("en")} samples sent, ${s.requests} requests${s.retries ? `, ${s.retries} retried` : ""}`);
+        const st = rw.stats();
+        s.out.progress!(`promwire write: ${st.sent.toLocaleString("en")}/${total.toLocaleString("en")} samples sent, ${st.requests} requests${st.retries ? `, ${st.retries} retried` : ""}`);
       }, 250)
     : undefined;
-  let stats;
+  let stats: WriterStats;
+  let stopped: unknown;
   try {
-    rw.write(series, metadata);
+    if (check.whole !== undefined) {
+      rw.write(check.whole.series, check.whole.metadata);
+      enqueued = total;
+    } else {
+      try {
+        enqueued = await sendChunks(rw, page, check, options, s.perRequest, (n) => (enqueued = n), () => errors.length > 0);
+      } catch (err) {
+        stopped = err; // the page read differently: deliver what is queued, then say so
+      }
+    }
     stats = await rw.close();
   } finally {
     if (timer !== undefined) {
       clearInterval(timer);
-      out.progress!("");
+      s.out.progress!("");
     }
   }
-  for (const n of notices) out.info(n);
+  for (const n of notices) s.out.info(n);
+  if (stopped !== undefined) {
+    throw new CommandError(`${stopped instanceof Error ? stopped.message : String(stopped)}; ${stats.sent} of ${plural(total, "sample")} were delivered to ${s.shown}`);
+  }
   if (errors.length > 0 || stats.failed > 0 || stats.dropped > 0 || stats.sent !== total) {
     const lost = total - stats.sent;
     const first = errors[0];
-    const cause = first === undefined ? "" : first instanceof RejectedError && first.lastError !== undefined ? ` after ${first.attempts} attempt${first.attempts === 1 ? "" : "s"}: ${describeFailure(first.lastError)}` : `: ${describeFailure(first)}`;
-    throw new CommandError(`write to ${shown} failed: ${lost} of ${total} sample${total === 1 ? "" : "s"} not delivered${cause}`);
+    const cause = first === undefined ? "" : first instanceof RejectedError && first.lastError !== undefined ? ` after ${plural(first.attempts, "attempt")}: ${describeFailure(first.lastError)}` : `: ${describeFailure(first)}`;
+    throw new CommandError(`write to ${s.shown} failed: ${lost} of ${plural(total, "sample")} not delivered${cause}`);
   }
-  if (flag(args, "quiet") !== "true") {
-    out.info(
-      `wrote ${total} samples of ${series.length} series to ${shown} in ${stats.requests} request${stats.requests === 1 ? "" : "s"} (remote write ${rw.protocol}${rw.protocol !== protocol ? ", after falling back from v2" : ""})`,
+  if (!s.quiet) {
+    s.out.info(
+      `wrote ${total} samples of ${check.series} series to ${s.shown} in ${plural(stats.requests, "request")} (remote write ${rw.protocol}${rw.protocol !== s.protocol ? ", after falling back from v2" : ""})`,
     );
   }
+}
+
+/**
+ * Enqueue the page chunk by chunk. Backpressure: after enqueuing chunk k, wait until chunk k-1 is
+ * delivered before parsing chunk k+1, so at most two chunks' series are alive. The tail of each
+ * chunk that would make a short request is held back and sent with the next chunk, so requests
+ * come out as full as when the page is sent whole. Stops early once a batch was given up on.
+ * Returns the samples enqueued.
+ */
+async function sendChunks(
+  rw: RemoteWriter,
+  page: PageSource,
+  check: PageCheck,
+  options: PageOptions,
+  perRequest: number,
+  progress: (enqueued: number) => void,
+  failed: () => boolean,
+): Promise<number> {
+  let enqueued = 0;
+  let index = 0;
+  let held: { series: Series[]; metadata: MetricMetadata[]; samples: number } | undefined;
+  let previous: Promise<WriterStats> | undefined;
+  for await (const c of pageSeries(page, options)) {
+    if (c.samples !== check.perChunk[index]) throw changedPage(page, index);
+    index++;
+    if (held !== undefined) {
+      rw.write(held.series, held.metadata);
+      enqueued += held.samples;
+      held = undefined;
+    }
+    let cut = c.series.length;
+    let tail = 0;
+    if (!c.chunk.last) {
+      const short = (enqueued + c.samples) % perRequest;
+      while (cut > 0 && tail < short) {
+        cut--;
+        const x = c.series[cut];
+        tail += (x.samples?.length ?? 0) + (x.histograms?.length ?? 0);
+      }
+    }
+    rw.write(cut === c.series.length ? c.series : c.series.slice(0, cut), c.metadata);
+    enqueued += c.samples - tail;
+    progress(enqueued);
+    if (tail > 0) held = { series: c.series.slice(cut), metadata: c.metadata, samples: tail };
+    const flushed = rw.flush();
+    if (previous !== undefined) await previous;
+    previous = flushed;
+    if (failed()) return enqueued;
+  }
+  if (held !== undefined) {
+    rw.write(held.series, held.metadata);
+    enqueued += held.samples;
+  }
+  if (index !== check.perChunk.length) throw changedPage(page, index);
+  return enqueued;
 }
 
 /** First backoff ceiling of a Pushgateway retry, ms: a person is waiting at the terminal. */
@@ -98,7 +236,7 @@ const PUSH_MIN_BACKOFF_MS = 200;
 
 /** `promwire push|add|delete <url> --job J [--grouping k=v]… [file|-]`. */
 export async function pushgatewayCommand(method: "push" | "add" | "delete", args: ParsedArgs, out: Output = stderrOutput(false)): Promise<void> {
-  checkFlags(args, ["job", "grouping", "format", "strict", "body-format", "quiet", ...CONNECTION_FLAGS]);
+  checkFlags(args, ["job", "grouping", "format", "strict", "body-format", "quiet", ...(method === "delete" ? [] : ["allow-empty"]), ...CONNECTION_FLAGS]);
   const [url, file, extra] = args.positionals;
   const shown = checkUrl(url, method);
   if (extra !== undefined || (method === "delete" && file !== undefined)) {
@@ -110,6 +248,7 @@ export async function pushgatewayCommand(method: "push" | "add" | "delete", args
   const bodyFormat = flag(args, "body-format") ?? "protobuf";
   if (bodyFormat !== "protobuf" && bodyFormat !== "text") throw new UsageError(`--body-format must be protobuf or text (got ${JSON.stringify(bodyFormat)})`);
   const conn = connectionOf(args, 2);
+  const quiet = flag(args, "quiet") === "true";
   const pg = pushgateway({
     url: url!,
     job,
@@ -119,29 +258,43 @@ export async function pushgatewayCommand(method: "push" | "add" | "delete", args
     timeoutMs: conn.timeoutMs,
     format: bodyFormat,
     retry: { maxAttempts: conn.maxAttempts, minBackoffMs: PUSH_MIN_BACKOFF_MS },
-    onRetry: ({ attempt, error, delayMs }) =>
-      out.info(`promwire ${method}: attempt ${attempt} failed (${describeFailure(error)}), retrying in ${(delayMs / 1000).toFixed(1)} s`),
+    onRetry: quiet ? undefined : ({ attempt, error, delayMs }) => out.info(`promwire ${method}: attempt ${attempt} failed (${describeFailure(error)}), retrying in ${delayText(delayMs)}`),
     log: (m) => out.info(m),
   });
   const group = `{${Object.entries({ job, ...grouping })
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(",")}}`;
-  // A bad page is refused before any request, with the same ParseError `write` prints.
-  const families: MetricFamily[] = method === "delete" ? [] : parseExposition(await readTextInput(file), parseOptionsOf(args));
   try {
     if (method === "delete") {
+      interruptReport((signal) => `delete interrupted (${signal}): the DELETE of group ${group} at ${shown} was not confirmed (it may or may not have been applied)`);
       await pg.delete();
-      if (flag(args, "quiet") !== "true") out.info(`deleted group ${group} at ${shown}`);
+      if (!quiet) out.info(`deleted group ${group} at ${shown}`);
       return;
     }
+    interruptReport((signal) => `${method} interrupted (${signal}) while reading the input: nothing was sent`);
+    // A bad page is refused before any request, with the same ParseError `write` prints.
+    const families: MetricFamily[] = parseExposition(await readPageText(file), parseOptionsOf(args));
+    const samples = families.reduce((n, f) => n + f.samples.length + (f.nativeHistograms?.length ?? 0), 0);
+    if (samples === 0 && flag(args, "allow-empty") !== "true") {
+      // A PUT of nothing empties the group: never by accident (an empty file, a failed producer).
+      throw new CommandError(
+        `the input holds no samples: nothing was sent (${method === "push" ? `pushing it would empty group ${group}; give --allow-empty to do that, or use promwire delete to remove the group` : "give --allow-empty to send it anyway"})`,
+      );
+    }
+    const verb = method === "push" ? "PUT" : "POST";
+    interruptReport(
+      (signal) =>
+        `${method} interrupted (${signal}): ${plural(samples, "sample")} not confirmed delivered to group ${group} at ${shown} (the ${verb} was sent: the group may or may not have been ${method === "push" ? "replaced" : "updated"})`,
+    );
     const source = { collect: () => families };
     await (method === "push" ? pg.push(source) : pg.add(source));
-    if (flag(args, "quiet") !== "true") {
-      const samples = families.reduce((n, f) => n + f.samples.length + (f.nativeHistograms?.length ?? 0), 0);
+    if (!quiet) {
       out.info(`${method === "push" ? "pushed (PUT, group replaced)" : "added (POST)"} ${families.length} families, ${samples} samples to group ${group} at ${shown}`);
     }
   } catch (err) {
-    if (err instanceof UsageError) throw err;
+    if (err instanceof UsageError || err instanceof CommandError || err instanceof InputError || err instanceof ParseError) throw err;
     throw new CommandError(`${method} to ${shown} failed: ${describeFailure(err)}`);
+  } finally {
+    clearInterruptReport();
   }
 }

@@ -161,7 +161,10 @@ describe("promwire write", () => {
       expect(down.got).toHaveLength(3);
       expect(d.stderr).toContain("after 3 attempts: HTTP 503");
       expect(d.stderr).toContain("overloaded");
-      expect(d.stderr.trim().split("\n")).toHaveLength(1);
+      // One line per retried attempt (item 14), then the failure.
+      const lines = d.stderr.trim().split("\n");
+      expect(lines).toHaveLength(3);
+      expect(lines.slice(0, 2).every((l) => /^promwire write: attempt \d failed \(HTTP 503/.test(l))).toBe(true);
     } finally {
       await bad.close();
       await down.close();

@@ -170,6 +170,43 @@ describe("remote write: requests", () => {
     ]);
   });
 
+  it("trackSeries: false keeps no record of delivered series: close({ markStale }) then has nothing to mark", async () => {
+    const s = await server();
+    const rw = remoteWrite({ url: s.url, trackSeries: false });
+    rw.write(makeSeries(3, T0));
+    await rw.close({ markStale: true });
+    expect(s.requests).toHaveLength(1);
+    expect(s.requests[0].decoded?.series.every((x) => x.samples?.every((p) => !p.stale))).toBe(true);
+  });
+
+  it("onRetry hears of every failed attempt that will be retried: attempt, cause, wait (Retry-After), samples; never of the last", async () => {
+    const s = await server((r) => (r.index === 0 ? { status: 503, body: "busy" } : r.index === 1 ? { status: 429, headers: { "retry-after": "0" } } : r.index < 5 ? { status: 500 } : { status: 204 }));
+    const retries: { attempt: number; status: number; delayMs: number; samples: number }[] = [];
+    const errors: PromwireError[] = [];
+    const rw = remoteWrite({
+      url: s.url,
+      retry: { ...FAST_RETRY, maxAttempts: 4 },
+      random: () => 0.5,
+      onRetry: (r) => retries.push({ attempt: r.attempt, status: (r.error as unknown as { status: number }).status, delayMs: r.delayMs, samples: r.samples }),
+      onError: (e) => errors.push(e),
+    });
+    rw.write(makeSeries(3, T0));
+    await rw.close();
+    // 4 attempts (503, 429, 500, 500): three retried, the fourth given up on and reported to onError.
+    expect(retries).toEqual([
+      { attempt: 1, status: 503, delayMs: 2, samples: 3 },
+      { attempt: 2, status: 429, delayMs: 0, samples: 3 },
+      { attempt: 3, status: 500, delayMs: 10, samples: 3 },
+    ]);
+    expect(errors).toHaveLength(1);
+    const quiet = await server(() => ({ status: 503 }));
+    const throwing = remoteWrite({ url: quiet.url, retry: { ...FAST_RETRY, maxAttempts: 2 }, onRetry: () => { throw new Error("callback bug"); }, onError: () => {} });
+    throwing.write(makeSeries(1, T0));
+    // A throwing callback does not stop the writer: the retry still happens.
+    expect(await throwing.close()).toMatchObject({ failed: 1, retries: 1 });
+    expect(quiet.requests).toHaveLength(2);
+  });
+
   it("self-metrics count what happened", async () => {
     const s = await server((r) => (r.index === 0 ? { status: 503 } : { status: 204 }));
     const rw = remoteWrite({ url: s.url, retry: FAST_RETRY });

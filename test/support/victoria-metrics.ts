@@ -30,12 +30,13 @@ export function victoriaMetricsInstalled(): boolean {
 
 /**
  * Start VictoriaMetrics and wait for `/health`. Fails with an install hint when the binary is missing.
+ * `extraArgs` are added to the command line (e.g. `-search.maxUniqueTimeseries=2000000`).
  * @example
  * const vm = await startVictoriaMetrics();
  * // remote write to `${vm.url}/api/v1/write`, then:
  * const result = await vm.query("up");
  */
-export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
+export async function startVictoriaMetrics(extraArgs: readonly string[] = []): Promise<VictoriaMetrics> {
   if (!victoriaMetricsInstalled()) {
     throw new Error(`${BINARY} not found: install it with \`apt-get install -y victoria-metrics\` (Debian/Ubuntu)`);
   }
@@ -45,7 +46,7 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
     const port = await freePort();
     const child: ChildProcess = spawn(
       BINARY,
-      [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${join(dir, "data")}`, "-search.latencyOffset=0s", "-loggerLevel=ERROR", "-retentionPeriod=100y"],
+      [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${join(dir, "data")}`, "-search.latencyOffset=0s", "-loggerLevel=ERROR", "-retentionPeriod=100y", ...extraArgs],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
     let stderr = "";

@@ -37,19 +37,29 @@ export interface RemoteWriteOptions {
   readonly flushDeadlineMs?: number;
   /** Largest uncompressed request body, bytes; bigger batches are split. Default 4 MiB (Prometheus accepts 32 MiB). */
   readonly maxRequestBytes?: number;
+  /**
+   * Remember every delivered series (its labels and newest timestamp) so that
+   * `close({ markStale: true })` can end them. Default true. Memory grows with the number of
+   * distinct series written: turn it off for one-off bulk writes (the CLI's `write` of a large
+   * page), where `markStale` then has nothing to mark.
+   */
+  readonly trackSeries?: boolean;
   /** Pending samples kept at most; past it the oldest are dropped and counted. Default 100,000. */
   readonly maxPendingSamples?: number;
   /** Name syntax to enforce before sending. Default `"legacy"`. */
   readonly nameValidation?: NameValidation;
   /** Called for every batch given up on (never for a retry that later succeeds). Default: log it. */
   readonly onError?: (error: PromwireError, info: FailureInfo) => void;
-  /** Called when the pending limit made the writer drop its oldest samples. */
-  readonly onDrop?: (samples: number) => void;
   /**
-   * Called after every failed attempt that will be retried: the attempt number, the cause, the
-   * delay before the next attempt, and the samples the request carries. Default: nothing.
+   * Called after each failed attempt that will be retried (a tool shows it: a receiver that is
+   * down otherwise looks like a hang): the attempt number, the cause, the delay before the next
+   * attempt (`Retry-After` when the receiver sent one), and the samples the request carries.
+   * Never called for the last attempt: that one is `onError`. Default: nothing.
+   * @example onRetry: ({ attempt, error, delayMs }) => console.warn(`attempt ${attempt} failed (${error.message}), retrying in ${delayMs} ms`)
    */
   readonly onRetry?: (notice: WriteRetryNotice) => void;
+  /** Called when the pending limit made the writer drop its oldest samples. */
+  readonly onDrop?: (samples: number) => void;
   /** One-line notices (the v2 → v1 fallback, failures without `onError`). Default `console.warn`. */
   readonly log?: (message: string) => void;
   /** Wall clock in ms, for sample timestamps and `Retry-After` dates. Default `Date.now`. */
@@ -106,6 +116,7 @@ export interface ResolvedOptions {
   readonly maxRequestBytes: number;
   readonly maxPendingSamples: number;
   readonly nameValidation: NameValidation;
+  readonly trackSeries: boolean;
 }
 
 function positive(name: string, v: number): number {
@@ -133,5 +144,6 @@ export function resolveOptions(o: RemoteWriteOptions): ResolvedOptions {
     maxRequestBytes: positive("maxRequestBytes", o.maxRequestBytes ?? 4 * 1024 * 1024),
     maxPendingSamples,
     nameValidation: o.nameValidation ?? "legacy",
+    trackSeries: o.trackSeries ?? true,
   };
 }

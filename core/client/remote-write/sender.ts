@@ -59,10 +59,11 @@ function fail(state: WriterState, deps: SenderDeps, entries: readonly Entry[], r
   notify(deps.onError, new RejectedError(reason, samples, attempts, cause), { samples, attempts });
 }
 
-function delivered(state: WriterState, req: EncodedRequest): void {
+function delivered(state: WriterState, deps: SenderDeps, req: EncodedRequest): void {
   state.requests++;
   state.metrics.samplesSent += req.floatSamples + req.histogramSamples;
   state.inflightSamples -= req.floatSamples + req.histogramSamples;
+  if (!deps.options.trackSeries) return;
   for (const e of req.entries) {
     const key = seriesKey(e.labels);
     const last = lastTimestamp(e);
@@ -137,14 +138,14 @@ function deliver(state: WriterState, deps: SenderDeps, req: EncodedRequest): Eff
         Math.max(0, req.histogramSamples - Number(histograms ?? req.histogramSamples));
       if (short > 0) {
         // Accepted in part: not retryable (the receiver chose), counted as failed.
-        delivered(state, req);
+        delivered(state, deps, req);
         state.metrics.samplesSent -= short;
         state.metrics.samplesFailed += short;
         notify(deps.onError, new RejectedError("partial-write", short, attempts), { samples: short, attempts });
         return;
       }
     }
-    delivered(state, req);
+    delivered(state, deps, req);
   });
 }
 
