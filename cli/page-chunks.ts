@@ -52,7 +52,7 @@ export interface PageChunk {
 /** A chunk's parse error, with the page's line number instead of the chunk's. */
 export function pageError(e: ParseError, chunk: PageChunk): ParseError {
   if (e.line <= chunk.contextLines) return e; // context lines parsed before: cannot fail
-  return new ParseError(e.line - chunk.contextLines + chunk.firstLine - 1, e.column, e.excerpt, e.reason);
+  return new ParseError(e.line - chunk.contextLines + chunk.firstLine - 1, e.column, e.excerpt, e.reason, e.rule);
 }
 
 interface Declared {
