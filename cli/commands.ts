@@ -1,6 +1,4 @@
-/** The CLI commands that need no remote server: receive, encode, decode, bench. */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+/** The CLI commands that turn pages into request bodies and back: encode, decode; and what the sending commands share. */
 import { familiesToSeries } from "../core/exposition/to-series.ts";
 import { parseExposition, type ExpositionFormat, type ParseOptions } from "../core/exposition/parse.ts";
 import { decodeWriteRequest } from "../core/wire/decode.ts";
@@ -8,9 +6,8 @@ import { WriteRequestEncoder } from "../core/wire/encode.ts";
 import { compress, decompress } from "../core/wire/snappy.ts";
 import type { ProtocolVersion } from "../core/wire/types.ts";
 import { checkFlags, flag, flagList, keyValues, UsageError, type ParsedArgs } from "./args.ts";
-import { formatReceived, formatWriteRequest } from "./format-series.ts";
+import { formatWriteRequest } from "./format-series.ts";
 import { readInput, readTextInput } from "./io.ts";
-import { startReceiver } from "./receiver.ts";
 
 export function protocolOf(args: ParsedArgs): ProtocolVersion {
   const p = flag(args, "protocol") ?? "v1";
@@ -46,39 +43,6 @@ export function pageToSeries(text: string, args: ParsedArgs, version: ProtocolVe
   return result;
 }
 
-export async function receiveCommand(args: ParsedArgs): Promise<void> {
-  checkFlags(args, ["port", "host", "max-bytes", "quiet", "save"]);
-  const saveDir = flag(args, "save");
-  if (saveDir !== undefined) mkdirSync(saveDir, { recursive: true });
-  let saved = 0;
-  const port = Number(flag(args, "port") ?? 9201);
-  const host = flag(args, "host") ?? "127.0.0.1";
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port must be 0..65535");
-  const quiet = flag(args, "quiet") === "true";
-  const rx = await startReceiver({
-    port,
-    host,
-    maxBodyBytes: flag(args, "max-bytes") ? Number(flag(args, "max-bytes")) : undefined,
-    onRequest: (r) => {
-      if (!quiet) process.stdout.write(`${formatReceived(r)}\n`);
-      if (saveDir !== undefined && r.kind === "remote-write") {
-        // Raw bodies, for `promwire decode <file>` later.
-        const file = join(saveDir, `write-${String(++saved).padStart(4, "0")}-${r.request.version}.snappy`);
-        writeFileSync(file, r.body);
-        process.stderr.write(`saved ${file}\n`);
-      }
-    },
-    onReject: (path, status, reason) => process.stderr.write(`rejected ${path}: ${status} ${reason}\n`),
-  });
-  process.stderr.write(`promwire receive: listening on ${rx.url} (remote write: ${rx.url}/api/v1/write, Pushgateway: ${rx.url})\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      void rx.close().then(resolve);
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
-}
 
 export async function encodeCommand(args: ParsedArgs): Promise<void> {
   checkFlags(args, ["protocol", "format", "label", "raw", "strict"]);

@@ -3,10 +3,9 @@
  * The `promwire` command line. Errors print one line (cause, and for HTTP the status and a body
  * excerpt) and exit non-zero; exit 0 only when the data was accepted.
  */
-import { initEmbeddedSnappy } from "../core/wire/snappy-embedded.ts";
+// Only what every command needs is imported here; each command's code is loaded when it runs
+// (`--help` and `encode` start without the transport, Effect or an HTTP server).
 import { parseArgs, UsageError } from "./args.ts";
-import { benchCommand } from "./bench-command.ts";
-import { decodeCommand, encodeCommand, receiveCommand } from "./commands.ts";
 import { CONNECTION_HELP } from "./connection.ts";
 
 const HELP: Record<string, string> = {
@@ -92,11 +91,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(HELP[command] ?? HELP[""]);
     return HELP[command] ? 0 : 2;
   }
-  initEmbeddedSnappy();
+  if (!(command in HELP)) throw new UsageError(`unknown command ${JSON.stringify(command)} (try promwire --help)`);
+  // Snappy's WASM: registered now, compiled on the first compress or decompress.
+  (await import("../core/wire/snappy-embedded.ts")).useEmbeddedSnappy();
   switch (command) {
     case "write":
-      // Loaded on demand: the transport brings Effect (~130 ms to import); encode, decode and
-      // receive start without it.
       await (await import("./send-commands.ts")).writeCommand(args);
       return 0;
     case "push":
@@ -105,16 +104,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       await (await import("./send-commands.ts")).pushgatewayCommand(command, args);
       return 0;
     case "receive":
-      await receiveCommand(args);
+      await (await import("./receive-command.ts")).receiveCommand(args);
       return 0;
     case "encode":
-      await encodeCommand(args);
+      await (await import("./commands.ts")).encodeCommand(args);
       return 0;
     case "decode":
-      await decodeCommand(args);
+      await (await import("./commands.ts")).decodeCommand(args);
       return 0;
     case "bench":
-      await benchCommand(args);
+      await (await import("./bench-command.ts")).benchCommand(args);
       return 0;
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)} (try promwire --help)`);
