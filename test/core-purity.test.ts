@@ -26,3 +26,29 @@ describe("core stays runtime-agnostic", () => {
     });
   }
 });
+
+// One protobuf strategy: the hand-written writer and reader on every runtime path; the generated
+// messages (core/gen) are the schema of record and the tests' oracle, published for users only
+// through promwire/proto (core/proto). Importing @bufbuild/protobuf anywhere else would boot its
+// registry on a job's start-up.
+describe("no runtime path imports @bufbuild/protobuf", () => {
+  const files = readdirSync(coreDir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() && d.name.endsWith(".ts"))
+    .map((d) => join(d.parentPath, d.name).slice(coreDir.length + 1));
+  const allowed = (f: string): boolean => f.startsWith("gen/") || f.startsWith("proto/");
+  it("only core/gen and core/proto do (type-only imports aside)", () => {
+    const offenders = files.filter((f) => {
+      if (allowed(f)) return false;
+      const src = readFileSync(join(coreDir, f), "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+      return /^\s*import\s+(?!type\b)[^;]*from\s+["']@bufbuild\//m.test(src) || /^\s*export\s+(?!type\b)[^;]*from\s+["']@bufbuild\//m.test(src) || /import\(\s*["']@bufbuild\//.test(src);
+    });
+    expect(offenders).toEqual([]);
+    // The check sees real imports: the generated code does import it.
+    expect(files.filter((f) => f.startsWith("gen/")).some((f) => /from\s+["']@bufbuild\/protobuf/.test(readFileSync(join(coreDir, f), "utf8")))).toBe(true);
+  });
+  it("promwire/proto re-exports the generated messages and is the only entry that does", () => {
+    const entries = ["index.ts", "wire/index.ts", "exposition/index.ts", "edge/index.ts", "client/effect.ts"];
+    for (const e of entries) expect(readFileSync(join(coreDir, e), "utf8")).not.toMatch(/gen\//);
+    expect(readFileSync(join(coreDir, "proto/index.ts"), "utf8")).toMatch(/gen\/io\/prometheus\/client\/metrics_pb\.ts/);
+  });
+});
