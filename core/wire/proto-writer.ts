@@ -28,7 +28,7 @@ export enum WireType {
   Bit64 = 1,
   /** string, bytes, embedded messages, packed repeated scalars: a varint length, then the bytes. */
   LengthDelimited = 2,
-  /** Start of a proto2 group (never written by promwire; a reader skips it as an error). */
+  /** Start of a proto2 group (never written by promwire; its reader refuses groups). */
   StartGroup = 3,
   /** End of a proto2 group. */
   EndGroup = 4,
@@ -91,11 +91,12 @@ export function utf8Length(s: string): number {
  *
  * @example
  * const w = new ProtoWriter();
+ * w.string(tag(1, WireType.LengthDelimited), "up"); // a string field: key, length, UTF-8
  * w.ensure(1);
- * w.key(tag(1, WireType.LengthDelimited)); // Label.name
- * w.string(tag(1, WireType.LengthDelimited), "job");
- * const at = w.fork(1);                    // a nested message, length back-patched by join()
- * w.key(tag(2, WireType.Bit64));
+ * w.key(tag(2, WireType.LengthDelimited));          // a nested message…
+ * const at = w.fork(1);                             // …whose length join() back-patches
+ * w.ensure(9);
+ * w.key(tag(1, WireType.Bit64));
  * w.double(0.5);
  * w.join(at, 1);
  * const bytes = w.finish();
@@ -191,8 +192,9 @@ export class ProtoWriter {
   }
 
   /**
-   * Unchecked (10 bytes): varint of an int64/uint64 held in a safe-integer number; negative
-   * values take 10 bytes (two's complement), as protobuf writes them.
+   * Unchecked (10 bytes): varint of an int64/uint64 held in an integer-valued number (exact for
+   * every such number in int64 range); negative values take 10 bytes (two's complement), as
+   * protobuf writes them.
    */
   int64(n: number): void {
     const buf = this.buf;
