@@ -21,9 +21,9 @@ export {
   labelsFromRecord,
   type NameValidation,
 } from "./label-rules.ts";
+export { decodeMetricFamiliesDelimited } from "./metric-family-decode.ts";
 export {
   ClientMetricType,
-  decodeMetricFamiliesDelimited,
   encodeMetricFamiliesDelimited,
   type BucketMessage,
   type BucketSpanMessage,
