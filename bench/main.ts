@@ -2,7 +2,8 @@
  * `npm run bench`: every benchmark, promwire against its peers in the same run, ratios printed.
  * BENCH_BUDGET_MS sets the time spent per measurement (default 1500 ms); BENCH_ROUNDS the rounds
  * of the sender-path table (default 9); PROMWIRE_BENCH_GO a built go-w1 binary, the compiled
- * reference that table compares with (see bench/go-reference.ts).
+ * reference that table compares with (see bench/go-reference.ts); BENCH_ONLY a regular expression
+ * selecting rows of that table.
  */
 import { printEncodeTable, runEncodeBench } from "./encode.ts";
 import { printParseTable, runParseBench } from "./parse.ts";

@@ -16,9 +16,10 @@
  * Fair interleaving: the same statistic on both sides, taken at the same times. Go's binary times
  * one round of `ops` requests per process (after a warm-up round of its own) and reports the
  * mean; promwire times a batch of `ops` requests per row and takes the mean. One round = one Go
- * process, then one batch of every promwire row, so noise from the (shared, 2-core) machine lands
- * on both within seconds. The figure is the median over rounds. Go runs while Node waits
- * (spawnSync), so the two never compete for a core.
+ * process, then two untimed requests of every promwire row (Go's warm-up round has its match),
+ * then one timed batch of every row, in an order rotated per round; so noise from the (shared,
+ * 2-core) machine lands on both within seconds, and on no row more than another. The figure is
+ * the median over rounds. Go runs while Node waits (spawnSync): they never compete for a core.
  */
 import { readFileSync } from "node:fs";
 import { familiesToSeries } from "../core/exposition/to-series.ts";
@@ -123,8 +124,15 @@ export function runSenderPathBench(rounds = 9, ops = 10): SenderPathResult {
   const bin = goReferenceBinary();
   const goRounds: GoRound[] = [];
   for (let r = 0; r < rounds; r++) {
-    if (bin !== undefined) goRounds.push(runGoRound(bin, ops));
-    for (const row of rows) {
+    if (bin !== undefined) {
+      goRounds.push(runGoRound(bin, ops));
+      // Go warms up before its timed round in every process; promwire gets the same after each
+      // Go process (which left the caches cold and the heap with spawnSync's garbage): untimed.
+      for (const row of rows) for (let i = 0; i < 2; i++) row.op();
+    }
+    // Rotate the order, so that no row is always the one right after Go.
+    for (let k = 0; k < rows.length; k++) {
+      const row = rows[(k + r) % rows.length];
       const t0 = performance.now();
       for (let i = 0; i < ops; i++) row.op();
       row.perRound.push((performance.now() - t0) / ops);

@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { decodeWriteRequest, versionFromContentType } from "../core/wire/decode.ts";
-import { decodeMetricFamiliesDelimited } from "../core/wire/metric-family.ts";
+import { decodeMetricFamiliesDelimited } from "../core/wire/metric-family-decode.ts";
 import { decompress } from "../core/wire/snappy.ts";
 import type { DecodedWriteRequest } from "../core/wire/types.ts";
 import { parseExposition } from "../core/exposition/parse.ts";

@@ -72,8 +72,12 @@ class SymbolTable {
   private refOf = new Int32Array(4096);
   private stamp = new Uint32Array(4096);
   private generation = 0;
-  /** Interned ids of this request's symbols, in ref order. */
-  private readonly symbolIds: number[] = [];
+  /**
+   * Interned ids of this request's symbols, in ref order (a typed array: `length = 0` on a JS
+   * array drops its storage, and every request grew it again).
+   */
+  private symbolIds = new Int32Array(4096);
+  private symbolCount = 0;
   /** Frozen label arrays → interned ids of their non-empty pairs. */
   frozenIds = new WeakMap<Labels, Uint32Array>();
   /** The frozen label arrays of the last request by series position, and their ids. */
@@ -101,7 +105,7 @@ class SymbolTable {
       this.generation = 0;
     }
     this.generation++;
-    this.symbolIds.length = 0;
+    this.symbolCount = 0;
     this.refById(this.idOf(""));
   }
 
@@ -152,8 +156,9 @@ class SymbolTable {
   /** This request's ref of an interned id, adding it to the symbols on first use. */
   refById(id: number): number {
     if (this.stamp[id] === this.generation) return this.refOf[id];
-    const ref = this.symbolIds.length;
-    this.symbolIds.push(id);
+    const ref = this.symbolCount++;
+    if (ref >= this.symbolIds.length) this.symbolIds = grown(this.symbolIds, ref, (n) => new Int32Array(n));
+    this.symbolIds[ref] = id;
     this.stamp[id] = this.generation;
     this.refOf[id] = ref;
     return ref;
@@ -170,7 +175,7 @@ class SymbolTable {
     const ids = this.symbolIds;
     let runStart = -1;
     let runEnd = -1;
-    for (let i = 0; i < ids.length; i++) {
+    for (let i = 0; i < this.symbolCount; i++) {
       const id = ids[i];
       const start = this.fieldStart[id];
       if (start !== runEnd) {

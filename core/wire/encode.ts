@@ -10,6 +10,7 @@ import { ProtoWriter } from "./proto-writer.ts";
 import { SeriesRules } from "./series-rules.ts";
 import { encodeSeriesListV1 } from "./encode-v1.ts";
 import { encodeSeriesListV2, V2State } from "./encode-v2.ts";
+import type { SnappyCompressor } from "./snappy.ts";
 import type { MetricMetadata, ProtocolVersion, Series } from "./types.ts";
 
 /** Options of {@link encodeWriteRequest}. */
@@ -28,7 +29,19 @@ export interface EncodeOptions {
 
 /**
  * A reusable encoder. Keeps its buffers between calls, so encoding in a loop allocates almost
- * nothing. Not safe to share between concurrent users of the returned view.
+ * nothing, and reuses what the previous request already encoded: the label bytes of v1 series
+ * whose label strings are the same objects (label-reuse.ts), the interned symbols of v2, the
+ * checked bytes of frozen label arrays. Memory: two output buffers, each the size of the largest
+ * v1 request so far, and the previous request's label strings. Not safe to share between
+ * concurrent users of the returned view.
+ *
+ * @example
+ * const encoder = new WriteRequestEncoder();
+ * const compressor = new SnappyCompressor();
+ * for (;;) {
+ *   const body = compressor.compressView(encoder.encodeView(await nextBatch()));
+ *   await fetch(url, { method: "POST", body: body.slice(), headers });
+ * }
  */
 export class WriteRequestEncoder {
   // Small at first: a writer per Worker request must not cost 256 KB; the buffers double as needed.
@@ -43,7 +56,7 @@ export class WriteRequestEncoder {
 
   /**
    * Encode `series` and return a **view** of the internal buffer, valid until the next call
-   * (hand it to `snappy.compress`, which copies it). Throws {@link EncodeError} when a series
+   * (hand it to `snappy.compress` or a {@link SnappyCompressor}, which copy it). Throws {@link EncodeError} when a series
    * breaks a remote-write rule; nothing is written in that case.
    */
   encodeView(series: readonly Series[], options: EncodeOptions = {}): Uint8Array {

@@ -12,9 +12,9 @@ export { encodeWriteRequest, WriteRequestEncoder, type EncodeOptions } from "./e
 export { decodeWriteRequest, versionFromContentType, type DecodeOptions } from "./decode.ts";
 export * as snappy from "./snappy-namespace.ts";
 export { compareUtf8, describeLabels, getLabel, isValidLabelName, isValidMetricName, labelsFromRecord, type NameValidation } from "./label-rules.ts";
+export { decodeMetricFamiliesDelimited } from "./metric-family-decode.ts";
 export {
   ClientMetricType,
-  decodeMetricFamiliesDelimited,
   encodeMetricFamiliesDelimited,
   type BucketMessage,
   type BucketSpanMessage,

@@ -61,7 +61,8 @@ export class LabelReuse {
    */
   previousBlock(s: number, labels: readonly string[]): number {
     const prev = this.prev;
-    if (s >= prev.series || prev.count[s] !== labels.length) return -1;
+    // Array.isArray: a malformed non-array with matching characters must still be refused.
+    if (s >= prev.series || prev.count[s] !== labels.length || !Array.isArray(labels)) return -1;
     const strings = prev.strings;
     const base = prev.base[s];
     for (let k = 0; k < labels.length; k++) if (strings[base + k] !== labels[k]) return -1;

@@ -28,7 +28,7 @@ export enum WireType {
   Bit64 = 1,
   /** string, bytes, embedded messages, packed repeated scalars: a varint length, then the bytes. */
   LengthDelimited = 2,
-  /** Start of a proto2 group (never written by promwire; a reader skips it as an error). */
+  /** Start of a proto2 group (never written by promwire; its reader refuses groups). */
   StartGroup = 3,
   /** End of a proto2 group. */
   EndGroup = 4,
@@ -53,12 +53,11 @@ export function varintSize32(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 }
 
-/** Number of bytes of the varint encoding of a non-negative safe integer. */
+/** Number of bytes of the varint encoding of a non-negative integer below 2^63. */
 export function varintSize(n: number): number {
   if (n < TWO_32) return varintSize32(n);
-  let size = 5;
-  for (let hi = Math.floor(n / 0x800000000); hi > 0; hi = Math.floor(hi / 128)) size++;
-  return size;
+  // Millisecond timestamps (≈ 2^40.6) take 6 bytes: compare, do not divide.
+  return n < 2 ** 35 ? 5 : n < 2 ** 42 ? 6 : n < 2 ** 49 ? 7 : n < 2 ** 56 ? 8 : 9;
 }
 
 /**
@@ -92,11 +91,12 @@ export function utf8Length(s: string): number {
  *
  * @example
  * const w = new ProtoWriter();
+ * w.string(tag(1, WireType.LengthDelimited), "up"); // a string field: key, length, UTF-8
  * w.ensure(1);
- * w.key(tag(1, WireType.LengthDelimited)); // Label.name
- * w.string(tag(1, WireType.LengthDelimited), "job");
- * const at = w.fork(1);                    // a nested message, length back-patched by join()
- * w.key(tag(2, WireType.Bit64));
+ * w.key(tag(2, WireType.LengthDelimited));          // a nested message…
+ * const at = w.fork(1);                             // …whose length join() back-patches
+ * w.ensure(9);
+ * w.key(tag(1, WireType.Bit64));
  * w.double(0.5);
  * w.join(at, 1);
  * const bytes = w.finish();
@@ -192,8 +192,9 @@ export class ProtoWriter {
   }
 
   /**
-   * Unchecked (10 bytes): varint of an int64/uint64 held in a safe-integer number; negative
-   * values take 10 bytes (two's complement), as protobuf writes them.
+   * Unchecked (10 bytes): varint of an int64/uint64 held in an integer-valued number (exact for
+   * every such number in int64 range); negative values take 10 bytes (two's complement), as
+   * protobuf writes them.
    */
   int64(n: number): void {
     const buf = this.buf;
@@ -212,14 +213,14 @@ export class ProtoWriter {
       return;
     }
     // 2^28 ≤ n < 2^53 (millisecond timestamps: 6 bytes): four full groups from the low word, the
-    // rest (≤ 25 bits) from the high word and the low word's top nibble.
+    // rest (< 2^25) by one exact division by a power of two.
     const lo = n >>> 0;
     buf[p] = (lo & 0x7f) | 0x80;
     buf[p + 1] = ((lo >>> 7) & 0x7f) | 0x80;
     buf[p + 2] = ((lo >>> 14) & 0x7f) | 0x80;
     buf[p + 3] = ((lo >>> 21) & 0x7f) | 0x80;
     p += 4;
-    let rest = ((n - lo) / TWO_32) * 16 + (lo >>> 28);
+    let rest = Math.floor(n / 0x10000000);
     while (rest > 0x7f) {
       buf[p++] = (rest & 0x7f) | 0x80;
       rest >>>= 7;

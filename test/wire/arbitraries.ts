@@ -23,7 +23,10 @@ export const labelValue = fc.oneof(
 
 export const timestamp = fc.oneof(
   fc.integer({ min: -2_000_000_000_000, max: 4_000_000_000_000 }),
+  fc.maxSafeInteger(),
   fc.constantFrom(0, -1, 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 31, 2 ** 32, -(2 ** 32), 1_700_000_000_000),
+  // Where a varint takes one more byte (7-bit groups), and the writer's fast paths switch.
+  fc.constantFrom(...[28, 32, 35, 42, 49].flatMap((b) => [2 ** b - 1, 2 ** b])),
 );
 
 export const value = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, -0, 0, 1, Number.MAX_VALUE, Number.MIN_VALUE));

@@ -6,11 +6,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DecodeError, EncodeError } from "../../core/errors.ts";
 import { MetricFamilySchema } from "../../core/gen/io/prometheus/client/metrics_pb.ts";
-import {
-  decodeMetricFamiliesDelimited,
-  encodeMetricFamiliesDelimited,
-  type MetricFamilyMessage,
-} from "../../core/wire/metric-family.ts";
+import { decodeMetricFamiliesDelimited } from "../../core/wire/metric-family-decode.ts";
+import { encodeMetricFamiliesDelimited, type MetricFamilyMessage } from "../../core/wire/metric-family.ts";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const LABEL_PAIR = "io.prometheus.client.LabelPair";
