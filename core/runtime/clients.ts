@@ -7,6 +7,7 @@
  */
 
 import { pushgateway as makePushgateway } from "../client/pushgateway/client.ts";
+import type { Connect } from "../client/http/connection.ts";
 import type { PushgatewayClient } from "../client/pushgateway/options.ts";
 import type { LoopRunner } from "../client/remote-write/effect-writer.ts";
 import type { RemoteWriter } from "../client/remote-write/remote-writer.ts";
@@ -23,6 +24,8 @@ export interface RuntimeGlue {
   readonly runLoop?: LoopRunner;
   /** Called once, when the first writer that wants exit flushing is created. */
   readonly installExitHooks?: (writers: OpenWriters) => void;
+  /** How clients connect (proxy, TLS, SigV4 and OAuth2 data forms); default: plain `fetch`. */
+  readonly connect?: Connect;
 }
 
 /** How long an exit hook waits for the writers' flush by default, ms. */
@@ -52,12 +55,12 @@ const hooked = new WeakSet<OpenWriters>();
 export function runtimeRemoteWrite(glue: RuntimeGlue, open: OpenWriters, options: RuntimeRemoteWriteOptions = {}): RemoteWriter {
   const { flushOnExit = true, exitTimeoutMs = DEFAULT_EXIT_TIMEOUT_MS, ...rest } = options;
   const resolved = remoteWriteOptionsFromEnv(glue.getEnv, rest);
-  if (!flushOnExit) return makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive });
+  if (!flushOnExit) return makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive, connect: glue.connect });
   if (glue.installExitHooks !== undefined && !hooked.has(open)) {
     hooked.add(open);
     glue.installExitHooks(open);
   }
-  const writer: RemoteWriter = makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive, onClose: () => open.untrack(writer) });
+  const writer: RemoteWriter = makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive, connect: glue.connect, onClose: () => open.untrack(writer) });
   open.track(writer, exitTimeoutMs);
   return writer;
 }
@@ -67,5 +70,5 @@ export function runtimeRemoteWrite(glue: RuntimeGlue, open: OpenWriters, options
  * @example export const pushgateway = (o: PushgatewayEnvOptions) => runtimePushgateway(glue, o);
  */
 export function runtimePushgateway(glue: RuntimeGlue, options: PushgatewayEnvOptions): PushgatewayClient {
-  return makePushgateway(pushgatewayOptionsFromEnv(glue.getEnv, options));
+  return makePushgateway(pushgatewayOptionsFromEnv(glue.getEnv, options), glue.connect);
 }
