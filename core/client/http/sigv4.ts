@@ -5,9 +5,9 @@
  *
  * What is signed, as AWS's own signers (aws-sdk-go, which Prometheus' `sigv4` uses) and the
  * `aws4` package do for services other than S3: `host`, `x-amz-date`, `x-amz-security-token` with
- * temporary credentials, and the headers given except those a hop may change (`user-agent`,
- * `connection`, `expect`, `range`, `x-amzn-trace-id`, `authorization`); the payload hash is
- * SHA-256 of the exact bytes sent. The canonical URI is the path as sent, without empty and `.`/`..` segments, each segment
+ * temporary credentials, and the headers given except those a hop may change
+ * ({@link UNSIGNED_HEADERS}: `user-agent`, `connection`, `proxy-*`…); the payload hash is SHA-256
+ * of the exact bytes sent. The canonical URI is the path as sent, without empty and `.`/`..` segments, each segment
  * URI-encoded once more ("encoded twice", as AWS requires for all services but S3).
  */
 
@@ -38,8 +38,33 @@ export interface SigV4Scope {
   readonly time: number;
 }
 
-/** Headers a hop may add, drop or rewrite: never signed. */
-const UNSIGNED = new Set(["authorization", "connection", "user-agent", "expect", "range", "x-amzn-trace-id", "presigned-expires"]);
+/**
+ * Headers a hop may add, drop or rewrite: never signed. The union of what the `aws4` package and
+ * AWS's own JavaScript signer (`@smithy/signature-v4`) leave out, `proxy-*` and `sec-*` included.
+ */
+export const UNSIGNED_HEADERS: ReadonlySet<string> = new Set([
+  "authorization",
+  "cache-control",
+  "connection",
+  "expect",
+  "from",
+  "keep-alive",
+  "max-forwards",
+  "pragma",
+  "presigned-expires",
+  "range",
+  "referer",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "user-agent",
+  "x-amzn-trace-id",
+]);
+
+function signable(name: string): boolean {
+  return !UNSIGNED_HEADERS.has(name) && !name.startsWith("proxy-") && !name.startsWith("sec-");
+}
 
 const encoder = new TextEncoder();
 
@@ -133,7 +158,7 @@ function signedHeaderList(req: SigV4Request, extra: Readonly<Record<string, stri
   for (const [k, v] of Object.entries(req.headers)) all[k.toLowerCase()] = v;
   Object.assign(all, extra);
   return Object.entries(all)
-    .filter(([k]) => !UNSIGNED.has(k))
+    .filter(([k]) => signable(k))
     .map(([k, v]): [string, string] => [k, v.trim().replace(/\s+/g, " ")])
     .sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }
