@@ -97,7 +97,7 @@ export function startSigV4Verifier(options: { backend: string; region: string; s
       const v = req.headers[h];
       if (typeof v === "string") forwarded[h] = v;
     }
-    const back = await fetch(`${options.backend}${path}`, { method, headers: forwarded, body: raw.length > 0 || method === "POST" || method === "PUT" ? raw : undefined });
+    const back = await fetch(`${options.backend}${path}`, { method, headers: forwarded, body: raw.length > 0 || method === "POST" || method === "PUT" ? new Uint8Array(raw) : undefined });
     const text = await back.text();
     events.push({ method, path, status: back.status, outcome: "ok", signature, amzDate });
     res.writeHead(back.status, { "content-type": back.headers.get("content-type") ?? "text/plain" }).end(text);
