@@ -12,7 +12,7 @@ import { splitUrlCredentials } from "./auth.ts";
 import { bindAuth } from "./auth-schemes.ts";
 import { globalFetch, type Connect, type TlsOptions } from "./connection.ts";
 import { parseProxyUrl, proxyFromEnv, type ProxyFor } from "./proxy-env.ts";
-import { tlsError } from "./tls-errors.ts";
+import { describeFetchError } from "./tls-errors.ts";
 import type { FetchLike } from "./types.ts";
 
 /** What a runtime's transport is asked for. */
@@ -80,6 +80,6 @@ export function runtimeConnect(network: RuntimeNetwork): Connect {
       }
     }
     const now = options.now ?? Date.now;
-    return { url, fetch, describeError: tlsError, auth: bindAuth(auth, { getEnv: network.getEnv, fetch, now, describeError: tlsError }, true) };
+    return { url, fetch, describeError: describeFetchError, auth: bindAuth(auth, { getEnv: network.getEnv, fetch, now, describeError: describeFetchError }, true) };
   };
 }

@@ -8,7 +8,8 @@
  * server ended the handshake.
  */
 
-import { TlsError, type TlsReason } from "../../errors.ts";
+import { NetworkError, TlsError, type TlsReason } from "../../errors.ts";
+import { redactUrl } from "./auth.ts";
 import type { AttemptError } from "./types.ts";
 
 const RULES: readonly [TlsReason, RegExp, string][] = [
@@ -27,6 +28,16 @@ const RULES: readonly [TlsReason, RegExp, string][] = [
   ["handshake", /\bEPROTO\b|TLS handshake failed|handshake failure|wrong version number/i, "the server ended the handshake: if it requires a client certificate, set tls.cert and tls.key"],
 ];
 
+/**
+ * A runtime's message without what repeats or may leak: Deno quotes the whole request URL (its
+ * query may hold a token), Bun repeats the code.
+ */
+function clean(message: string, code: unknown): string {
+  let m = message.replace(/error sending request for url \([^)]*\): /, "").replace(/\bhttps?:\/\/[^\s)]+/g, (u) => redactUrl(u));
+  if (typeof code === "string" && m.startsWith(`${code}: `)) m = m.slice(code.length + 2);
+  return m;
+}
+
 /** Codes and messages of an error and its causes, one line each. */
 function words(err: unknown): string[] {
   const out: string[] = [];
@@ -35,10 +46,19 @@ function words(err: unknown): string[] {
     if (typeof code === "string") out.push(code);
     if (typeof reason === "string") out.push(reason);
     // OpenSSL's own lines ("80CC…:error:0A000412:SSL routines:…") say no more than code and reason.
-    if (typeof message === "string" && message !== "fetch failed" && !/:error:[0-9A-F]+:/.test(message)) out.push(message.split("\n")[0]);
+    if (typeof message === "string" && message !== "fetch failed" && !/:error:[0-9A-F]+:/.test(message)) out.push(clean(message.split("\n")[0], code));
     e = cause;
   }
   return out;
+}
+
+/**
+ * A failed fetch as a typed error: a {@link TlsError} when TLS failed, else a `NetworkError`
+ * whose detail names the cause without quoting URLs' queries.
+ * @example describeFetchError(err, new URL("https://prom:9090/api/v1/write"))
+ */
+export function describeFetchError(err: unknown, url: URL): AttemptError {
+  return tlsError(err, url) ?? new NetworkError(redactUrl(url), words(err).join(": ") || String(err));
 }
 
 /**
