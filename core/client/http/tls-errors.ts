@@ -65,7 +65,7 @@ export function describeFetchError(err: unknown, url: URL): AttemptError {
  * The TLS failure in `err`, or undefined when it is not one.
  * @example tlsError(new TypeError("fetch failed", { cause: Object.assign(new Error("unable to verify the first certificate"), { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" }) }), new URL("https://prom:9090/"))
  */
-export function tlsError(err: unknown, url: URL): AttemptError | undefined {
+export function tlsError(err: unknown, url: URL): TlsError | undefined {
   const said = words(err);
   const text = said.join(" | ");
   for (const [reason, pattern, hint] of RULES) {

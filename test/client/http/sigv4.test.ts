@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { sigv4 } from "../../../core/client/http/auth-schemes.ts";
 import type { AwsCredentials, SignAuth } from "../../../core/client/http/auth.ts";
 import { BIND_AUTH, type BindableAuth } from "../../../core/client/http/connection.ts";
+import { SIGV4_KAT } from "../../shared/auth.cases.ts";
 import { amzDate, canonicalPath, canonicalQuery, UNSIGNED_HEADERS } from "../../../core/client/http/sigv4.ts";
 
 /** promwire's signer as a client binds it, its clock pinned. */
@@ -180,6 +181,18 @@ describe("SigV4: byte-equal Authorization to independent signers", () => {
     // One byte more in the body, one second later: another signature each time.
     expect((await ours({ ...c, body: new Uint8Array([...body, 1]) })).authorization).not.toBe(h.authorization);
     expect((await ours({ ...c, time: c.time + 1000 })).authorization).not.toBe(h.authorization);
+  });
+});
+
+describe("the known answer every runtime checks (test/shared/auth.cases.ts)", () => {
+  it("is what aws4 computes for its inputs", () => {
+    const k = SIGV4_KAT;
+    const url = new URL(k.url);
+    const signed = aws4.sign(
+      { method: "POST", host: url.host, path: url.pathname, headers: { ...k.headers, "x-amz-date": amzDate(k.time) }, body: Buffer.from(k.body), service: "aps", region: k.region },
+      k.credentials,
+    );
+    expect(signed.headers?.Authorization).toBe(k.authorization);
   });
 });
 
