@@ -13,7 +13,9 @@
  */
 // Bun runs Node's process model (process.env, beforeExit, signals, unref'd timers): the Node
 // adapter's hooks are Bun's too; only the transport for proxies and TLS is Bun's own fetch.
+import { readFileSync } from "node:fs";
 import { lazyTransport, runtimeConnect } from "../core/client/http/runtime-connect.ts";
+import { withConnectionFromEnv } from "../core/runtime/env-connection.ts";
 import type { RuntimeClientApi } from "../core/runtime/api.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
 import { OpenWriters } from "../core/runtime/open-writers.ts";
@@ -31,6 +33,7 @@ const glue: RuntimeGlue = {
   runLoop: unrefLoopRunner((timer) => timer.unref()),
   installExitHooks: installProcessExitHooks,
   connect: runtimeConnect({ getEnv, readsProxyEnv: false, transport: lazyTransport(() => import("./bun-fetch.ts").then((m) => m.bunFetch)) }),
+  connectionFromEnv: (given, resolved) => withConnectionFromEnv(getEnv, (path) => readFileSync(path, "utf8"), given, resolved),
 };
 const open = /* @__PURE__ */ new OpenWriters();
 

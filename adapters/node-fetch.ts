@@ -58,10 +58,10 @@ export function nodeFetch(settings: TransportSettings): FetchLike {
           path: url.href,
           method,
           headers: { ...headers, host: url.host, ...proxyAuthorization(proxy) },
-          agent: agents.toProxy(proxy),
+          agent: agents.via(proxy, false),
         });
       } else {
-        const agent = proxy !== undefined ? agents.tunnel(proxy) : secure ? agents.https : agents.http;
+        const agent = proxy !== undefined ? agents.via(proxy, true) : secure ? agents.https : agents.http;
         req = (secure ? https : http).request(url, { method, headers, agent });
       }
       req.once("response", (res) => resolve(toResponse(res, method)));

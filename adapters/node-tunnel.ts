@@ -29,23 +29,15 @@ type Callback = (err: Error | null, socket?: Duplex) => void;
 
 /** An HTTPS agent whose sockets are TLS over a `CONNECT` tunnel through `proxy`. */
 class TunnelAgent extends https.Agent {
-  constructor(
-    private readonly proxy: URL,
-    secure: SecureOptions,
-  ) {
+  constructor(private readonly proxy: URL, secure: SecureOptions) {
     super({ keepAlive: true, ...secure });
   }
 
   override createConnection(options: tls.ConnectionOptions, callback: Callback): undefined {
     const target = `${options.host}:${options.port}`;
-    const connect = (this.proxy.protocol === "https:" ? https : http).request({
-      host: this.proxy.hostname,
-      port: this.proxy.port || (this.proxy.protocol === "https:" ? 443 : 80),
-      method: "CONNECT",
-      path: target,
-      headers: { host: target, ...proxyAuthorization(this.proxy) },
-      agent: false,
-    });
+    const viaTls = this.proxy.protocol === "https:";
+    const headers = { host: target, ...proxyAuthorization(this.proxy) };
+    const connect = (viaTls ? https : http).request({ host: this.proxy.hostname, port: this.proxy.port || (viaTls ? 443 : 80), method: "CONNECT", path: target, headers, agent: false });
     connect.once("connect", (res, socket) => {
       if (res.statusCode !== 200) {
         socket.destroy();
@@ -61,28 +53,24 @@ class TunnelAgent extends https.Agent {
   }
 }
 
-/** The agents of one client: direct, and per proxy. */
+/** The agents of one client: direct ones, and per proxy a tunnel (HTTPS) or a pool to the proxy itself (HTTP). */
 export class Agents {
   readonly http = new http.Agent({ keepAlive: true });
   readonly https: https.Agent;
-  private readonly tunnels = new Map<string, TunnelAgent>();
-  private readonly proxies = new Map<string, http.Agent>();
+  private readonly byProxy = new Map<string, http.Agent>();
 
   constructor(private readonly secure: SecureOptions) {
     this.https = new https.Agent({ keepAlive: true, ...secure });
   }
 
-  /** For HTTPS through `proxy`. */
-  tunnel(proxy: URL): https.Agent {
-    let a = this.tunnels.get(proxy.href);
-    if (a === undefined) this.tunnels.set(proxy.href, (a = new TunnelAgent(proxy, this.secure)));
-    return a;
-  }
-
-  /** For plain HTTP through `proxy` (absolute-form requests to the proxy itself). */
-  toProxy(proxy: URL): http.Agent {
-    let a = this.proxies.get(proxy.href);
-    if (a === undefined) this.proxies.set(proxy.href, (a = proxy.protocol === "https:" ? new https.Agent({ keepAlive: true, ca: this.secure.ca }) : new http.Agent({ keepAlive: true })));
+  /** For a request to a `secure` (https) target or not, through `proxy`. */
+  via(proxy: URL, secure: boolean): http.Agent {
+    const key = `${secure}${proxy.href}`;
+    let a = this.byProxy.get(key);
+    if (a !== undefined) return a;
+    if (secure) a = new TunnelAgent(proxy, this.secure);
+    else a = proxy.protocol === "https:" ? new https.Agent({ keepAlive: true, ca: this.secure.ca }) : new http.Agent({ keepAlive: true });
+    this.byProxy.set(key, a);
     return a;
   }
 }
