@@ -3,6 +3,8 @@
  * (Pushgateway PUT/POST/DELETE). Each resolves only when the receiver accepted everything, and
  * throws a {@link CommandError} with one line otherwise.
  */
+import type { Connect } from "../core/client/http/connection.ts";
+import { lazyTransport, runtimeConnect } from "../core/client/http/runtime-connect.ts";
 import { pushgateway } from "../core/client/pushgateway/client.ts";
 import { remoteWrite } from "../core/client/remote-write/writer.ts";
 import type { PromwireError } from "../core/errors.ts";
@@ -13,6 +15,16 @@ import { checkFlags, flag, flagList, keyValues, UsageError, type ParsedArgs } fr
 import { formatOf, pageToSeries, protocolOf } from "./commands.ts";
 import { checkUrl, CommandError, CONNECTION_FLAGS, connectionOf, describeFailure } from "./connection.ts";
 import { readTextInput } from "./io.ts";
+
+/**
+ * How the CLI connects: the Node transport for proxies and TLS (loaded only when one is used),
+ * SigV4's AWS_* credentials from the environment.
+ */
+const cliConnect: Connect = runtimeConnect({
+  getEnv: (name) => process.env[name],
+  readsProxyEnv: true,
+  transport: lazyTransport(() => import("../adapters/node-fetch.ts").then((m) => m.nodeFetch)),
+});
 
 /** Where one-line notices go (stderr); tests replace it. */
 export interface Output {
@@ -49,19 +61,24 @@ export async function writeCommand(args: ParsedArgs, out: Output = stderrOutput(
 
   const errors: PromwireError[] = [];
   const notices: string[] = [];
-  const rw = remoteWrite({
-    url: url!,
-    protocol,
-    auth: conn.auth,
-    headers: conn.headers,
-    timeoutMs: conn.timeoutMs,
-    retry: { maxAttempts: conn.maxAttempts },
-    maxSamplesPerRequest: perRequest,
-    // The whole page is queued at once: never drop any of it.
-    maxPendingSamples: Math.max(100_000, total + perRequest),
-    onError: (e) => errors.push(e),
-    log: (m) => notices.push(m),
-  });
+  const rw = remoteWrite(
+    {
+      url: url!,
+      protocol,
+      auth: conn.auth,
+      proxy: conn.proxy,
+      tls: conn.tls,
+      headers: conn.headers,
+      timeoutMs: conn.timeoutMs,
+      retry: { maxAttempts: conn.maxAttempts },
+      maxSamplesPerRequest: perRequest,
+      // The whole page is queued at once: never drop any of it.
+      maxPendingSamples: Math.max(100_000, total + perRequest),
+      onError: (e) => errors.push(e),
+      log: (m) => notices.push(m),
+    },
+    cliConnect,
+  );
   const showProgress = out.progress !== undefined && total >= PROGRESS_THRESHOLD;
   const timer = showProgress
     ? setInterval(() => {
@@ -110,19 +127,24 @@ export async function pushgatewayCommand(method: "push" | "add" | "delete", args
   const bodyFormat = flag(args, "body-format") ?? "protobuf";
   if (bodyFormat !== "protobuf" && bodyFormat !== "text") throw new UsageError(`--body-format must be protobuf or text (got ${JSON.stringify(bodyFormat)})`);
   const conn = connectionOf(args, 2);
-  const pg = pushgateway({
-    url: url!,
-    job,
-    grouping,
-    auth: conn.auth,
-    headers: conn.headers,
-    timeoutMs: conn.timeoutMs,
-    format: bodyFormat,
-    retry: { maxAttempts: conn.maxAttempts, minBackoffMs: PUSH_MIN_BACKOFF_MS },
-    onRetry: ({ attempt, error, delayMs }) =>
-      out.info(`promwire ${method}: attempt ${attempt} failed (${describeFailure(error)}), retrying in ${(delayMs / 1000).toFixed(1)} s`),
-    log: (m) => out.info(m),
-  });
+  const pg = pushgateway(
+    {
+      url: url!,
+      job,
+      grouping,
+      auth: conn.auth,
+      proxy: conn.proxy,
+      tls: conn.tls,
+      headers: conn.headers,
+      timeoutMs: conn.timeoutMs,
+      format: bodyFormat,
+      retry: { maxAttempts: conn.maxAttempts, minBackoffMs: PUSH_MIN_BACKOFF_MS },
+      onRetry: ({ attempt, error, delayMs }) =>
+        out.info(`promwire ${method}: attempt ${attempt} failed (${describeFailure(error)}), retrying in ${(delayMs / 1000).toFixed(1)} s`),
+      log: (m) => out.info(m),
+    },
+    cliConnect,
+  );
   const group = `{${Object.entries({ job, ...grouping })
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(",")}}`;

@@ -71,6 +71,6 @@ export function makeRemoteWriter(options: RemoteWriteOptions, hooks: WriterHooks
  * rw.collect(registry);   // returns at once
  * await rw.close();       // flush, then stop
  */
-export function remoteWrite(options: RemoteWriteOptions): RemoteWriter {
-  return makeRemoteWriter(options);
+export function remoteWrite(options: RemoteWriteOptions, connect?: Connect): RemoteWriter {
+  return makeRemoteWriter(options, { connect });
 }
