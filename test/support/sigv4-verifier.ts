@@ -4,7 +4,8 @@
 // signed (as received) and the body as received, `x-amz-date` within 5 minutes, the session token
 // when the credentials have one — and, stricter than AWS, a signature seen before is refused, so
 // a retry that reuses its first attempt's signature fails. Valid requests are forwarded to the
-// backend; `failFirst` answers the first N valid ones 503 instead, to make the client retry.
+// backend; `failNext(n)` answers the next n valid ones 503 with `Retry-After: 1`, to make the
+// client retry a second later.
 import aws4 from "aws4";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 
@@ -59,7 +60,9 @@ export function startSigV4Verifier(options: { backend: string; region: string; s
     const path = req.url ?? "/";
     const refuse = (status: number, outcome: string, extra: Partial<VerifierEvent> = {}): void => {
       events.push({ method, path, status, outcome, ...extra });
-      res.writeHead(status, { "content-type": "text/plain" }).end(`${outcome}\n`);
+      // A 503 asks for the retry a second later: x-amz-date has second resolution, so only then
+      // can the retry's signature differ from the first (same body, same headers).
+      res.writeHead(status, { "content-type": "text/plain", ...(status === 503 ? { "retry-after": "1" } : {}) }).end(`${outcome}\n`);
     };
     const m = AUTH.exec(String(req.headers.authorization ?? ""));
     if (m === null) return refuse(403, "missing or malformed Authorization");
