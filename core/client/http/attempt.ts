@@ -112,7 +112,7 @@ async function run(req: HttpRequest, config: HttpConfig, signal: AbortSignal): P
         signal,
       });
     } catch (err) {
-      throw config.describeError?.(err, url) ?? new NetworkError(redactUrl(url), describe(err));
+      throw config.describeError === undefined ? new NetworkError(redactUrl(url), describe(err)) : await config.describeError(err, url);
     }
     if (res.status >= 200 && res.status < 300) {
       // Drain (a little of) the body so the connection can be reused.

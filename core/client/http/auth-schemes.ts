@@ -88,12 +88,12 @@ function bindOAuth2(options: OAuth2Options, context: AuthContext): SignAuth {
     (source ??= import("./oauth2.ts").then((m) => new m.TokenSource(options, tokenUrl, context)));
   const where = redactUrl(tokenUrl);
   /** A failed token request as promwire's error: retried when the endpoint may recover. */
-  const typed = (e: unknown): unknown => {
+  const typed = async (e: unknown): Promise<unknown> => {
     const f = (e as { failure?: TokenFailure }).failure;
     if (f === undefined) return e;
     switch (f.kind) {
       case "network":
-        return context.describeError?.(f.cause, tokenUrl) ?? new NetworkError(where, `token request failed: ${f.cause instanceof Error ? f.cause.message : String(f.cause)}`);
+        return context.describeError === undefined ? new NetworkError(where, `token request failed: ${f.cause instanceof Error ? f.cause.message : String(f.cause)}`) : await context.describeError(f.cause, tokenUrl);
       case "unavailable":
         return new HttpError(f.status, f.body, where, parseRetryAfter(f.retryAfter, context.now()));
       case "refused":
@@ -107,7 +107,7 @@ function bindOAuth2(options: OAuth2Options, context: AuthContext): SignAuth {
       try {
         return { authorization: await (await tokens()).authorization(req.signal) };
       } catch (e) {
-        throw typed(e);
+        throw await typed(e);
       }
     },
     unauthorized: async () => {

@@ -27,7 +27,7 @@ export interface AuthContext {
   /** The client's fetch: a token request goes through the same proxy and TLS settings. */
   readonly fetch: FetchLike;
   readonly now: () => number;
-  readonly describeError?: (err: unknown, url: URL) => AttemptError | undefined;
+  readonly describeError?: (err: unknown, url: URL) => Promise<AttemptError>;
 }
 
 /** Marks an auth made by `sigv4()` / `oauth2()`: binds it to a client. Shared by every copy of promwire. */
@@ -61,7 +61,7 @@ export interface Connection {
   readonly fetch: FetchLike;
   /** Static headers, a signer or a token function: never a scheme still to be resolved. */
   readonly auth: Auth | undefined;
-  readonly describeError?: (err: unknown, url: URL) => AttemptError | undefined;
+  readonly describeError?: (err: unknown, url: URL) => Promise<AttemptError>;
 }
 
 /** Turns a client's connection options into a {@link Connection}; throws `ValidationError`. */

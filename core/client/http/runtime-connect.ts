@@ -12,8 +12,7 @@ import { splitUrlCredentials } from "./auth.ts";
 import { bindAuth } from "./auth-schemes.ts";
 import { globalFetch, type Connect, type TlsOptions } from "./connection.ts";
 import { parseProxyUrl, proxyFromEnv, type ProxyFor } from "./proxy-env.ts";
-import { describeFetchError } from "./tls-errors.ts";
-import type { FetchLike } from "./types.ts";
+import type { AttemptError, FetchLike } from "./types.ts";
 
 /** What a runtime's transport is asked for. */
 export interface TransportSettings {
@@ -60,6 +59,9 @@ function checkTls(t: TlsOptions | undefined): TlsOptions | undefined {
   return t;
 }
 
+/** A failed fetch as a typed error (TlsError, or NetworkError without URLs' queries); its code loads on the first failure. */
+const describeError = async (err: unknown, url: URL): Promise<AttemptError> => (await import("./tls-errors.ts")).describeFetchError(err, url);
+
 /**
  * A runtime's {@link Connect}.
  * @example const connect = runtimeConnect({ getEnv: (n) => process.env[n], readsProxyEnv: true, transport: nodeTransport });
@@ -80,6 +82,6 @@ export function runtimeConnect(network: RuntimeNetwork): Connect {
       }
     }
     const now = options.now ?? Date.now;
-    return { url, fetch, describeError: describeFetchError, auth: bindAuth(auth, { getEnv: network.getEnv, fetch, now, describeError: describeFetchError }, true) };
+    return { url, fetch, describeError, auth: bindAuth(auth, { getEnv: network.getEnv, fetch, now, describeError }, true) };
   };
 }

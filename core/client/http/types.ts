@@ -30,10 +30,10 @@ export interface HttpConfig {
   /** Wall clock for `Retry-After` HTTP dates. */
   readonly now: () => number;
   /**
-   * Turns what a failed `fetch` threw into a typed error (a runtime's TLS failures into
-   * {@link TlsError}); undefined: a plain {@link NetworkError}.
+   * Turns what a failed `fetch` threw into a typed error (a runtime's TLS failures into a
+   * `TlsError`), loading its code only then; absent: a plain `NetworkError`.
    */
-  readonly describeError?: (err: unknown, url: URL) => AttemptError | undefined;
+  readonly describeError?: (err: unknown, url: URL) => Promise<AttemptError>;
 }
 
 /** A successful (2xx) answer. */
