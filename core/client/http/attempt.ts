@@ -1,8 +1,10 @@
 /**
- * One HTTP attempt as an Effect: headers in a fixed precedence, auth, a per-attempt timeout that
- * aborts the fetch through its `AbortSignal`, redirects followed by hand (never to another origin
- * while credentials are set), and every non-2xx answer turned into a typed error carrying the
- * status, the first 1 KiB of the body and any `Retry-After`.
+ * One HTTP attempt as an Effect: headers in a fixed precedence, auth (static headers, or a signer
+ * or token function called for this attempt, over the exact body sent), a per-attempt timeout
+ * that aborts the fetch through its `AbortSignal`, redirects followed by hand (never to another
+ * origin while credentials are set), one renewal of the credentials after a `401` (then a 401 is
+ * final), and every non-2xx answer turned into a typed error carrying the status, the first 1 KiB
+ * of the body and any `Retry-After`.
  */
 
 import * as Effect from "effect/Effect";
