@@ -154,10 +154,11 @@ export function canonicalQuery(search: string): string {
 
 /** The headers that are signed, canonical: sorted lower-case names, values trimmed, inner whitespace collapsed. */
 function signedHeaderList(req: SigV4Request, extra: Readonly<Record<string, string>>): [string, string][] {
-  const all: Record<string, string> = { host: req.host };
-  for (const [k, v] of Object.entries(req.headers)) all[k.toLowerCase()] = v;
-  Object.assign(all, extra);
-  return Object.entries(all)
+  // A Map: header names such as `__proto__` or `constructor` are names like any other.
+  const all = new Map<string, string>([["host", req.host]]);
+  for (const [k, v] of Object.entries(req.headers)) all.set(k.toLowerCase(), v);
+  for (const [k, v] of Object.entries(extra)) all.set(k, v);
+  return [...all]
     .filter(([k]) => signable(k))
     .map(([k, v]): [string, string] => [k, v.trim().replace(/\s+/g, " ")])
     .sort((a, b) => (a[0] < b[0] ? -1 : 1));
