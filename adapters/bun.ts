@@ -1,7 +1,8 @@
 /**
- * promwire for Bun: snappy's WASM instantiated at import (embedded, no file access), Bun's
- * global `fetch`, configuration from `process.env` when no URL is given, and open writers flushed
- * on `beforeExit` and on SIGTERM/SIGINT (within `exitTimeoutMs`, then the signal takes effect).
+ * promwire for Bun: snappy's WASM embedded (no file access), Bun's `fetch` (with its `proxy` and
+ * `tls` options when a client sets them; it reads `HTTPS_PROXY`/`NO_PROXY` itself), configuration
+ * from `process.env` when no URL is given, and open writers flushed on `beforeExit` and on
+ * SIGTERM/SIGINT (within `exitTimeoutMs`, then the signal takes effect).
  *
  * @example
  * import { Counter, Registry, remoteWrite } from "promwire/bun";
@@ -10,6 +11,37 @@
  * const rw = remoteWrite();   // PROMWIRE_REMOTE_WRITE_URL, PROMWIRE_USERNAME, PROMWIRE_PASSWORD…
  * rw.collect(registry);       // delivered before the process exits
  */
-// Bun runs Node's process model (process.env, beforeExit, signals, unref'd timers) and the same
-// fetch: the Node adapter's glue is Bun's too, proven by the same tests under `bun test`.
-export * from "./node.ts";
+// Bun runs Node's process model (process.env, beforeExit, signals, unref'd timers): the Node
+// adapter's hooks are Bun's too; only the transport for proxies and TLS is Bun's own fetch.
+import { readFileSync } from "node:fs";
+import { lazyTransport, runtimeConnect } from "../core/client/http/runtime-connect.ts";
+import { withConnectionFromEnv } from "../core/runtime/env-connection.ts";
+import type { RuntimeClientApi } from "../core/runtime/api.ts";
+import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
+import { OpenWriters } from "../core/runtime/open-writers.ts";
+import { useEmbeddedSnappy } from "../core/wire/snappy-embedded.ts";
+import { installProcessExitHooks } from "./process-hooks.ts";
+import { unrefLoopRunner } from "./unref-loop-runner.ts";
+
+useEmbeddedSnappy();
+
+export * from "../core/runtime/entry.ts";
+
+const getEnv = (name: string): string | undefined => process.env[name];
+const glue: RuntimeGlue = {
+  getEnv,
+  runLoop: unrefLoopRunner((timer) => timer.unref()),
+  installExitHooks: installProcessExitHooks,
+  connect: runtimeConnect({ getEnv, readsProxyEnv: false, transport: lazyTransport(() => import("./bun-fetch.ts").then((m) => m.bunFetch)) }),
+  connectionFromEnv: (given, resolved) => withConnectionFromEnv(getEnv, (path) => readFileSync(path, "utf8"), given, resolved),
+};
+const open = /* @__PURE__ */ new OpenWriters();
+
+/** A remote-write writer (options from `process.env` when no `url` is given). */
+export const remoteWrite: RuntimeClientApi["remoteWrite"] = (options) => runtimeRemoteWrite(glue, open, options);
+
+/** A Pushgateway client (`PROMWIRE_PUSHGATEWAY_URL`, `PROMWIRE_JOB` when no `url` is given). */
+export const pushgateway: RuntimeClientApi["pushgateway"] = (options) => runtimePushgateway(glue, options);
+
+/** Flush every open writer, waiting at most `timeoutMs` (default: their `exitTimeoutMs`). */
+export const flushAll: RuntimeClientApi["flushAll"] = (timeoutMs = open.exitTimeoutMs) => open.flushAll(timeoutMs);

@@ -10,6 +10,7 @@ import type { OpenWriters } from "../core/runtime/open-writers.ts";
 
 declare const Deno: {
   env: { get(name: string): string | undefined };
+  readTextFileSync(path: string): string;
   errors: { PermissionDenied: new () => Error; NotCapable?: new () => Error };
   addSignalListener(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
   exit(code: number): never;
@@ -23,7 +24,17 @@ export function denoGetEnv(name: string): string | undefined {
   } catch (e) {
     const denied = e instanceof Deno.errors.PermissionDenied || (Deno.errors.NotCapable !== undefined && e instanceof Deno.errors.NotCapable);
     if (!denied) throw e;
-    throw new EnvPermissionError(name, `run with --allow-env (or --allow-env=${REMOTE_WRITE_ENV_VARS.join(",")}), or pass the URL and credentials in code`);
+    throw new EnvPermissionError(name, `run with --allow-env (or --allow-env=${REMOTE_WRITE_ENV_VARS.includes(name) ? REMOTE_WRITE_ENV_VARS.join(",") : name}), or pass the URL and credentials in code`);
+  }
+}
+
+/** `Deno.readTextFileSync` (TLS files named by PROMWIRE_TLS_*_FILE), naming the flag it lacks. */
+export function denoReadTextFile(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (e) {
+    const denied = e instanceof Deno.errors.PermissionDenied || (Deno.errors.NotCapable !== undefined && e instanceof Deno.errors.NotCapable);
+    throw denied ? Object.assign(new Error("permission"), { code: `run with --allow-read=${path}` }) : e;
   }
 }
 

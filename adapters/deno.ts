@@ -10,10 +10,12 @@
  * new Gauge({ name: "backup_last_success_timestamp_seconds", help: "Last backup.", registry }).setToCurrentTime();
  * remoteWrite({ url: "https://prom.example/api/v1/write" }).collect(registry);
  */
+import { lazyTransport, runtimeConnect } from "../core/client/http/runtime-connect.ts";
+import { withConnectionFromEnv } from "../core/runtime/env-connection.ts";
 import type { RuntimeClientApi } from "../core/runtime/api.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
 import { OpenWriters } from "../core/runtime/open-writers.ts";
-import { denoGetEnv, denoUnref, installDenoExitHooks } from "./deno-hooks.ts";
+import { denoGetEnv, denoReadTextFile, denoUnref, installDenoExitHooks } from "./deno-hooks.ts";
 import { useEmbeddedSnappy } from "../core/wire/snappy-embedded.ts";
 import { unrefLoopRunner } from "./unref-loop-runner.ts";
 
@@ -21,7 +23,14 @@ useEmbeddedSnappy();
 
 export * from "../core/runtime/entry.ts";
 
-const glue: RuntimeGlue = { getEnv: denoGetEnv, runLoop: unrefLoopRunner(denoUnref), installExitHooks: installDenoExitHooks };
+const glue: RuntimeGlue = {
+  getEnv: denoGetEnv,
+  runLoop: unrefLoopRunner(denoUnref),
+  installExitHooks: installDenoExitHooks,
+  // Deno's fetch reads HTTPS_PROXY/NO_PROXY itself; a proxy option or TLS settings need a Deno.HttpClient.
+  connect: runtimeConnect({ getEnv: denoGetEnv, readsProxyEnv: false, transport: lazyTransport(() => import("./deno-fetch.ts").then((m) => m.denoFetch)) }),
+  connectionFromEnv: (given, resolved) => withConnectionFromEnv(denoGetEnv, denoReadTextFile, given, resolved),
+};
 const open = /* @__PURE__ */ new OpenWriters();
 
 /** A remote-write writer (options from `Deno.env` when no `url` is given). */

@@ -10,6 +10,9 @@
  * const rw = remoteWrite();   // PROMWIRE_REMOTE_WRITE_URL, PROMWIRE_USERNAME, PROMWIRE_PASSWORD…
  * rw.collect(registry);       // delivered before the process exits
  */
+import { readFileSync } from "node:fs";
+import { lazyTransport, runtimeConnect } from "../core/client/http/runtime-connect.ts";
+import { withConnectionFromEnv } from "../core/runtime/env-connection.ts";
 import type { RuntimeClientApi } from "../core/runtime/api.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
 import { OpenWriters } from "../core/runtime/open-writers.ts";
@@ -21,10 +24,14 @@ useEmbeddedSnappy();
 
 export * from "../core/runtime/entry.ts";
 
+const getEnv = (name: string): string | undefined => process.env[name];
 const glue: RuntimeGlue = {
-  getEnv: (name) => process.env[name],
+  getEnv,
   runLoop: unrefLoopRunner((timer) => timer.unref()),
   installExitHooks: installProcessExitHooks,
+  // Node 20's fetch knows no proxy, CA or client certificate: node-fetch.ts does, loaded when needed.
+  connect: runtimeConnect({ getEnv, readsProxyEnv: true, transport: lazyTransport(() => import("./node-fetch.ts").then((m) => m.nodeFetch)) }),
+  connectionFromEnv: (given, resolved) => withConnectionFromEnv(getEnv, (path) => readFileSync(path, "utf8"), given, resolved),
 };
 const open = /* @__PURE__ */ new OpenWriters();
 

@@ -1,21 +1,53 @@
 /**
  * Options every sending command shares: credentials (flags or `PROMWIRE_*` environment
- * variables), extra headers, timeout and retries. Secrets only ever become request headers: no
- * message printed by the CLI contains them, and URLs are shown without credentials or query.
+ * variables: Basic, bearer, SigV4, OAuth2), proxy and TLS, extra headers, timeout and retries.
+ * Secrets only ever become request headers: no message printed by the CLI contains them, and
+ * URLs are shown without credentials or query.
  */
+import { readFileSync } from "node:fs";
 import type { Auth } from "../core/client/http/auth.ts";
 import { redactUrl } from "../core/client/http/auth.ts";
-import { HttpError, PromwireError, RejectedError } from "../core/errors.ts";
+import type { TlsOptions } from "../core/client/http/connection.ts";
+import { HttpError, PromwireError, RejectedError, ValidationError } from "../core/errors.ts";
+import { CONNECTION_ENV_VARS, connectionFromEnv } from "../core/runtime/env-connection.ts";
 import { flag, flagList, UsageError, type ParsedArgs } from "./args.ts";
 
+/** The connection flags and the variables they stand for (a flag wins over its variable). */
+const SCHEME_FLAGS: Record<string, string> = {
+  "sigv4-region": CONNECTION_ENV_VARS.sigv4Region,
+  "sigv4-service": CONNECTION_ENV_VARS.sigv4Service,
+  "oauth2-token-url": CONNECTION_ENV_VARS.oauth2TokenUrl,
+  "oauth2-client-id": CONNECTION_ENV_VARS.oauth2ClientId,
+  "oauth2-client-secret": CONNECTION_ENV_VARS.oauth2ClientSecret,
+  "oauth2-scope": CONNECTION_ENV_VARS.oauth2Scopes,
+  "oauth2-audience": CONNECTION_ENV_VARS.oauth2Audience,
+  proxy: CONNECTION_ENV_VARS.proxy,
+  "tls-ca": CONNECTION_ENV_VARS.tlsCaFile,
+  "tls-cert": CONNECTION_ENV_VARS.tlsCertFile,
+  "tls-key": CONNECTION_ENV_VARS.tlsKeyFile,
+};
+
 /** Flags every sending command accepts. */
-export const CONNECTION_FLAGS = ["username", "password", "bearer-token", "header", "timeout", "retries"] as const;
+export const CONNECTION_FLAGS = ["username", "password", "bearer-token", "header", "timeout", "retries", ...Object.keys(SCHEME_FLAGS)] as const;
 
 export const CONNECTION_HELP = `connection options:
   --username U / --password P   Basic auth (a managed Prometheus: APPID and token)
   --bearer-token T              Authorization: Bearer T
       Prefer the environment: PROMWIRE_USERNAME, PROMWIRE_PASSWORD, PROMWIRE_BEARER_TOKEN
       (flags end up in shell history and in ps). A flag wins over its variable.
+  --sigv4-region R [--sigv4-service aps]
+                                AWS SigV4 (Amazon Managed Service for Prometheus); credentials from
+                                AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+  --oauth2-token-url U --oauth2-client-id ID --oauth2-client-secret S [--oauth2-scope S]... [--oauth2-audience A]
+                                OAuth2 client credentials (Azure Monitor, OIDC providers)
+      Variables: PROMWIRE_SIGV4_REGION, PROMWIRE_SIGV4_SERVICE, PROMWIRE_OAUTH2_TOKEN_URL,
+      PROMWIRE_OAUTH2_CLIENT_ID, PROMWIRE_OAUTH2_CLIENT_SECRET, PROMWIRE_OAUTH2_SCOPES,
+      PROMWIRE_OAUTH2_AUDIENCE
+  --proxy URL                   proxy for every request, e.g. http://user:pass@proxy:3128 (PROMWIRE_PROXY_URL);
+                                default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY
+  --tls-ca FILE                 trust this CA (PEM) besides the system's (PROMWIRE_TLS_CA_FILE)
+  --tls-cert FILE --tls-key FILE
+                                client certificate and key, PEM (PROMWIRE_TLS_CERT_FILE, PROMWIRE_TLS_KEY_FILE)
   --header 'Name: value'        extra request header (repeatable); protocol headers cannot be overridden
   --timeout 30s                 per-attempt timeout (ms, s or m; a bare number is seconds)
   --retries N                   retries after the first attempt for 5xx, 429, network errors and
@@ -23,6 +55,8 @@ export const CONNECTION_HELP = `connection options:
 
 export interface Connection {
   readonly auth: Auth | undefined;
+  readonly proxy: string | undefined;
+  readonly tls: TlsOptions | undefined;
   readonly headers: Record<string, string>;
   readonly timeoutMs: number;
   /** Attempts in all, the first included. */
@@ -57,6 +91,9 @@ export function connectionOf(args: ParsedArgs, defaultRetries: number, env: Node
     if (username === undefined) throw new UsageError("a password needs a username (--username or PROMWIRE_USERNAME)");
     auth = { username, password: password ?? "" };
   }
+  const scheme = schemeOptions(args, env);
+  if (scheme.auth !== undefined && auth !== undefined) throw new UsageError("give one kind of credentials: a username and password, a bearer token, SigV4 or OAuth2");
+  auth ??= scheme.auth;
   const headers: Record<string, string> = {};
   for (const h of flagList(args, "header")) {
     const i = h.indexOf(":");
@@ -71,7 +108,23 @@ export function connectionOf(args: ParsedArgs, defaultRetries: number, env: Node
   const retriesText = flag(args, "retries");
   const retries = retriesText === undefined ? defaultRetries : Number(retriesText);
   if (!Number.isInteger(retries) || retries < 0 || retries > 100) throw new UsageError(`--retries must be an integer 0..100 (got ${JSON.stringify(retriesText)})`);
-  return { auth, headers, timeoutMs: timeout === undefined ? 30_000 : parseDuration(timeout, "--timeout"), maxAttempts: retries + 1 };
+  return { auth, proxy: scheme.proxy, tls: scheme.tls, headers, timeoutMs: timeout === undefined ? 30_000 : parseDuration(timeout, "--timeout"), maxAttempts: retries + 1 };
+}
+
+/** SigV4, OAuth2, proxy and TLS from their flags, else their variables; errors name both. */
+function schemeOptions(args: ParsedArgs, env: NodeJS.ProcessEnv): ReturnType<typeof connectionFromEnv> {
+  const byVariable = new Map(Object.entries(SCHEME_FLAGS).map(([f, v]) => [v, f]));
+  const getEnv = (variable: string): string | undefined => {
+    const f = byVariable.get(variable);
+    const given = f === undefined ? [] : flagList(args, f);
+    return given.length > 0 ? given.join(" ") : env[variable];
+  };
+  try {
+    return connectionFromEnv(getEnv, (path) => readFileSync(path, "utf8"));
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    throw new UsageError(e.detail.replace(/PROMWIRE_[A-Z0-9_]+/g, (v) => (byVariable.has(v) ? `--${byVariable.get(v)} (${v})` : v)));
+  }
 }
 
 /**

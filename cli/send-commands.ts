@@ -3,6 +3,8 @@
  * (Pushgateway PUT/POST/DELETE). Each resolves only when the receiver accepted everything, and
  * throws a {@link CommandError} with one line otherwise.
  */
+import type { Connect } from "../core/client/http/connection.ts";
+import { lazyTransport, runtimeConnect } from "../core/client/http/runtime-connect.ts";
 import { pushgateway } from "../core/client/pushgateway/client.ts";
 import type { WriterStats } from "../core/client/remote-write/options.ts";
 import type { RemoteWriter } from "../core/client/remote-write/remote-writer.ts";
@@ -19,6 +21,16 @@ import { checkUrl, CommandError, CONNECTION_FLAGS, connectionOf, describeFailure
 import { clearInterruptReport, interruptReport } from "./interrupt.ts";
 import { DEFAULT_CHUNK_CHARS } from "./page-chunks.ts";
 import { InputError, openPage, readPageText, type PageSource } from "./page-source.ts";
+
+/**
+ * How the CLI connects: the Node transport for proxies and TLS (loaded only when one is used),
+ * SigV4's AWS_* credentials from the environment.
+ */
+const cliConnect: Connect = runtimeConnect({
+  getEnv: (name) => process.env[name],
+  readsProxyEnv: true,
+  transport: lazyTransport(() => import("../adapters/node-fetch.ts").then((m) => m.nodeFetch)),
+});
 
 /** Where one-line notices go (stderr); tests replace it. */
 export interface Output {
@@ -109,10 +121,13 @@ async function sendPage(page: PageSource, check: PageCheck, options: PageOptions
   const total = check.samples;
   const errors: PromwireError[] = [];
   const notices: string[] = [];
-  const rw = remoteWrite({
+  const rw = remoteWrite(
+    {
     url: s.url,
     protocol: s.protocol,
     auth: s.conn.auth,
+    proxy: s.conn.proxy,
+    tls: s.conn.tls,
     headers: s.conn.headers,
     timeoutMs: s.conn.timeoutMs,
     retry: { maxAttempts: s.conn.maxAttempts },
@@ -124,7 +139,9 @@ async function sendPage(page: PageSource, check: PageCheck, options: PageOptions
     onError: (e) => errors.push(e),
     onRetry: s.quiet ? undefined : (r) => s.out.info(`promwire write: attempt ${r.attempt} failed (${describeFailure(r.error)}), retrying in ${delayText(r.delayMs)}`),
     log: (m) => notices.push(m),
-  });
+  },
+    cliConnect,
+  );
   let enqueued = 0;
   interruptReport((signal) => {
     const st = rw.stats();
@@ -249,18 +266,23 @@ export async function pushgatewayCommand(method: "push" | "add" | "delete", args
   if (bodyFormat !== "protobuf" && bodyFormat !== "text") throw new UsageError(`--body-format must be protobuf or text (got ${JSON.stringify(bodyFormat)})`);
   const conn = connectionOf(args, 2);
   const quiet = flag(args, "quiet") === "true";
-  const pg = pushgateway({
+  const pg = pushgateway(
+    {
     url: url!,
     job,
     grouping,
     auth: conn.auth,
+    proxy: conn.proxy,
+    tls: conn.tls,
     headers: conn.headers,
     timeoutMs: conn.timeoutMs,
     format: bodyFormat,
     retry: { maxAttempts: conn.maxAttempts, minBackoffMs: PUSH_MIN_BACKOFF_MS },
     onRetry: quiet ? undefined : ({ attempt, error, delayMs }) => out.info(`promwire ${method}: attempt ${attempt} failed (${describeFailure(error)}), retrying in ${delayText(delayMs)}`),
     log: (m) => out.info(m),
-  });
+  },
+    cliConnect,
+  );
   const group = `{${Object.entries({ job, ...grouping })
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(",")}}`;

@@ -135,6 +135,51 @@ export class RedirectError extends PromwireError {
   }
 }
 
+/** What went wrong with a TLS connection. */
+export type TlsReason = "untrusted-certificate" | "hostname-mismatch" | "certificate-expired" | "client-certificate-refused" | "handshake";
+
+/**
+ * The TLS handshake with the receiver (or a proxy) failed: names the host and the reason, with a
+ * hint. Not retried: a certificate does not become trusted by waiting.
+ */
+export class TlsError extends PromwireError {
+  static override readonly tag = "TlsError";
+  readonly _tag = "TlsError" as const;
+  override readonly name = "TlsError";
+  constructor(
+    /** `host:port` of the server whose handshake failed. */
+    readonly host: string,
+    readonly reason: TlsReason,
+    /** The runtime's own words (e.g. `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `invalid peer certificate: UnknownIssuer`). */
+    readonly detail: string,
+    hint: string,
+  ) {
+    super(`TLS ${reason} for ${host}: ${detail}${hint ? `; ${hint}` : ""}`);
+  }
+}
+
+/** Which credentials failed. */
+export type AuthScheme = "oauth2" | "sigv4" | "token";
+
+/**
+ * Credentials could not be obtained: the OAuth2 token endpoint refused the client (4xx) or sent no
+ * usable token, AWS credentials are missing, or a token function failed. Not retried. The
+ * message never contains a secret.
+ */
+export class AuthError extends PromwireError {
+  static override readonly tag = "AuthError";
+  readonly _tag = "AuthError" as const;
+  override readonly name = "AuthError";
+  constructor(
+    readonly scheme: AuthScheme,
+    readonly detail: string,
+    /** The token endpoint's HTTP status, when it answered. */
+    readonly status?: number,
+  ) {
+    super(`${scheme}: ${detail}`);
+  }
+}
+
 /** Why data was given up on. */
 export type RejectReason = "status" | "retry-budget" | "partial-write" | "encode" | "too-large" | "closed";
 

@@ -7,6 +7,7 @@
  */
 
 import { pushgateway as makePushgateway } from "../client/pushgateway/client.ts";
+import type { Connect, ConnectionOptions } from "../client/http/connection.ts";
 import type { PushgatewayClient } from "../client/pushgateway/options.ts";
 import type { LoopRunner } from "../client/remote-write/effect-writer.ts";
 import type { RemoteWriter } from "../client/remote-write/remote-writer.ts";
@@ -23,7 +24,17 @@ export interface RuntimeGlue {
   readonly runLoop?: LoopRunner;
   /** Called once, when the first writer that wants exit flushing is created. */
   readonly installExitHooks?: (writers: OpenWriters) => void;
+  /** How clients connect (proxy, TLS, SigV4 and OAuth2 data forms); default: plain `fetch`. */
+  readonly connect?: Connect;
+  /**
+   * Completes options from the `PROMWIRE_*` connection variables (SigV4, OAuth2, proxy, TLS
+   * files) when the code gives no URL (see env-connection.ts); Node, Deno and Bun.
+   */
+  readonly connectionFromEnv?: <O extends ConnectionSettings>(given: Partial<O>, resolved: O) => O;
 }
+
+/** The options the connection variables can set. */
+export type ConnectionSettings = Pick<ConnectionOptions, "auth" | "proxy" | "tls">;
 
 /** How long an exit hook waits for the writers' flush by default, ms. */
 export const DEFAULT_EXIT_TIMEOUT_MS = 5_000;
@@ -51,13 +62,14 @@ const hooked = new WeakSet<OpenWriters>();
  */
 export function runtimeRemoteWrite(glue: RuntimeGlue, open: OpenWriters, options: RuntimeRemoteWriteOptions = {}): RemoteWriter {
   const { flushOnExit = true, exitTimeoutMs = DEFAULT_EXIT_TIMEOUT_MS, ...rest } = options;
-  const resolved = remoteWriteOptionsFromEnv(glue.getEnv, rest);
-  if (!flushOnExit) return makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive });
+  let resolved = remoteWriteOptionsFromEnv(glue.getEnv, rest);
+  if (rest.url === undefined && glue.connectionFromEnv !== undefined) resolved = glue.connectionFromEnv(rest, resolved);
+  if (!flushOnExit) return makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive, connect: glue.connect });
   if (glue.installExitHooks !== undefined && !hooked.has(open)) {
     hooked.add(open);
     glue.installExitHooks(open);
   }
-  const writer: RemoteWriter = makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive, onClose: () => open.untrack(writer) });
+  const writer: RemoteWriter = makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive, connect: glue.connect, onClose: () => open.untrack(writer) });
   open.track(writer, exitTimeoutMs);
   return writer;
 }
@@ -67,5 +79,7 @@ export function runtimeRemoteWrite(glue: RuntimeGlue, open: OpenWriters, options
  * @example export const pushgateway = (o: PushgatewayEnvOptions) => runtimePushgateway(glue, o);
  */
 export function runtimePushgateway(glue: RuntimeGlue, options: PushgatewayEnvOptions): PushgatewayClient {
-  return makePushgateway(pushgatewayOptionsFromEnv(glue.getEnv, options));
+  let resolved = pushgatewayOptionsFromEnv(glue.getEnv, options);
+  if (options.url === undefined && glue.connectionFromEnv !== undefined) resolved = glue.connectionFromEnv(options, resolved);
+  return makePushgateway(resolved, glue.connect);
 }

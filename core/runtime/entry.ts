@@ -12,3 +12,6 @@ export type { FailureInfo, RemoteWriteOptions, TimestampPolicy, WriteRetryNotice
 export type { CloseOptions, RemoteWriter } from "../client/remote-write/remote-writer.ts";
 export type { PushgatewayEnvOptions, RuntimeClientApi, RuntimeRemoteWriteOptions } from "./api.ts";
 export type { FlushAllResult } from "./open-writers.ts";
+export type { AwsCredentials, OAuth2Auth, OAuth2Options, SigV4Auth, SigV4Options, TokenAuth } from "../client/http/auth.ts";
+export type { TlsOptions } from "../client/http/connection.ts";
+export { oauth2, sigv4 } from "../client/http/auth-schemes.ts";

@@ -4,6 +4,7 @@
 // accepts), and restarts on the same port and data directory.
 import { freePort } from "./free-port.ts";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { request as httpsRequest } from "node:https";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +21,12 @@ export interface PrometheusOptions {
   readonly scrapeInterval?: string;
   /** More command-line flags. */
   readonly extraArgs?: readonly string[];
+  /**
+   * Serve HTTPS: Prometheus' `--web.config.file` (`tls_server_config`, e.g. with
+   * `client_auth_type: RequireAndVerifyClientCert`), and the CA and client certificate (PEM) the
+   * launcher's own readiness checks and queries use.
+   */
+  readonly https?: { readonly webConfig: Record<string, unknown>; readonly ca: string; readonly cert?: string; readonly key?: string };
 }
 
 /** An instant-vector or range result as `/api/v1/query` returns it. */
@@ -57,10 +64,32 @@ export function prometheusInstalled(): boolean {
 }
 
 
-async function api<T>(url: string): Promise<T> {
+type Get = (url: string) => Promise<{ status: number; text: string }>;
+
+const plainGet: Get = async (url) => {
   const res = await fetch(url);
-  const body = (await res.json()) as { status: string; data: T; error?: string };
-  if (!res.ok || body.status !== "success") throw new Error(`${url}: HTTP ${res.status}: ${body.error ?? JSON.stringify(body)}`);
+  return { status: res.status, text: await res.text() };
+};
+
+/** GET over HTTPS with a CA and client certificate (Node's fetch takes neither). */
+function httpsGet(tls: { ca: string; cert?: string; key?: string }): Get {
+  return (url) =>
+    new Promise((resolve, reject) => {
+      const req = httpsRequest(url, { ca: tls.ca, cert: tls.cert, key: tls.key, agent: false }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (text += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+}
+
+async function api<T>(get: Get, url: string): Promise<T> {
+  const res = await get(url);
+  const body = JSON.parse(res.text) as { status: string; data: T; error?: string };
+  if (res.status !== 200 || body.status !== "success") throw new Error(`${url}: HTTP ${res.status}: ${body.error ?? JSON.stringify(body)}`);
   return body.data;
 }
 
@@ -86,6 +115,14 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
   );
   let child: ChildProcess | undefined;
   let url = "";
+  const scheme = opts.https === undefined ? "http" : "https";
+  const get: Get = opts.https === undefined ? plainGet : httpsGet(opts.https);
+  const webArgs: string[] = [];
+  if (opts.https !== undefined) {
+    const web = join(dir, "web.yml");
+    writeFileSync(web, JSON.stringify(opts.https.webConfig));
+    webArgs.push(`--web.config.file=${web}`);
+  }
 
   /** Start on `port`; false when it did not come up (e.g. the port was taken meanwhile). */
   const launch = async (port: number): Promise<string | undefined> => {
@@ -98,6 +135,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
         "--web.enable-remote-write-receiver",
         "--enable-feature=native-histograms,exemplar-storage",
         "--log.level=warn",
+        ...webArgs,
         ...(opts.extraArgs ?? []),
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
@@ -108,7 +146,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && proc.exitCode === null) {
       try {
-        if ((await fetch(`http://127.0.0.1:${port}/-/ready`)).ok) return undefined;
+        if ((await get(`${scheme}://127.0.0.1:${port}/-/ready`)).status === 200) return undefined;
       } catch {
         // not listening yet
       }
@@ -129,7 +167,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
     const port = await freePort();
     failure = await launch(port);
     if (failure === undefined) {
-      url = `http://127.0.0.1:${port}`;
+      url = `${scheme}://127.0.0.1:${port}`;
       break;
     }
   }
@@ -141,8 +179,8 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
   return {
     url,
     query: (promql, time) =>
-      api<{ result: PromSeriesResult[] }>(`${url}/api/v1/query?query=${encodeURIComponent(promql)}${time === undefined ? "" : `&time=${time / 1000}`}`).then((d) => d.result),
-    queryExemplars: (promql, start, end) => api<PromExemplarResult[]>(`${url}/api/v1/query_exemplars?query=${encodeURIComponent(promql)}&start=${start}&end=${end}`),
+      api<{ result: PromSeriesResult[] }>(get, `${url}/api/v1/query?query=${encodeURIComponent(promql)}${time === undefined ? "" : `&time=${time / 1000}`}`).then((d) => d.result),
+    queryExemplars: (promql, start, end) => api<PromExemplarResult[]>(get, `${url}/api/v1/query_exemplars?query=${encodeURIComponent(promql)}&start=${start}&end=${end}`),
     async restart(pauseMs = 0) {
       const t0 = Date.now();
       await halt();

@@ -1,13 +1,15 @@
 /**
- * One HTTP attempt as an Effect: headers in a fixed precedence, auth, a per-attempt timeout that
- * aborts the fetch through its `AbortSignal`, redirects followed by hand (never to another origin
- * while credentials are set), and every non-2xx answer turned into a typed error carrying the
- * status, the first 1 KiB of the body and any `Retry-After`.
+ * One HTTP attempt as an Effect: headers in a fixed precedence, auth (static headers, or a signer
+ * or token function called for this attempt, over the exact body sent), a per-attempt timeout
+ * that aborts the fetch through its `AbortSignal`, redirects followed by hand (never to another
+ * origin while credentials are set), one renewal of the credentials after a `401` (then a 401 is
+ * final), and every non-2xx answer turned into a typed error carrying the status, the first 1 KiB
+ * of the body and any `Retry-After`.
  */
 
 import * as Effect from "effect/Effect";
 import { HttpError, NetworkError, PromwireError, RedirectError, TimeoutError } from "../../errors.ts";
-import { authHeaders, redactUrl, type Auth } from "./auth.ts";
+import { authHeaders, redactUrl, type Auth, type SignAuth } from "./auth.ts";
 import type { AttemptError, HttpConfig, HttpRequest, HttpResponse } from "./types.ts";
 import { USER_AGENT } from "./version.ts";
 
@@ -80,13 +82,23 @@ function describe(err: unknown): string {
   return String(err);
 }
 
+/** The per-attempt part of an auth: a signer, a token function, or nothing (static headers). */
+function perAttempt(auth: Auth | undefined): SignAuth | undefined {
+  if (auth === undefined) return undefined;
+  if ("sign" in auth) return auth;
+  if ("token" in auth) return { sign: async () => ({ authorization: `Bearer ${await auth.token()}` }), unauthorized: () => true };
+  return undefined;
+}
+
 async function run(req: HttpRequest, config: HttpConfig, signal: AbortSignal): Promise<HttpResponse> {
   let url = req.url;
   const maxRedirects = config.maxRedirects ?? 5;
+  const signer = perAttempt(config.auth);
+  let renewed = false;
   for (let hop = 0; ; hop++) {
     const headers = buildHeaders(req.headers, config);
-    if (config.auth !== undefined && "sign" in config.auth) {
-      const signed = await config.auth.sign({ method: req.method, url: url.href, headers: { ...headers }, body: req.body });
+    if (signer !== undefined) {
+      const signed = await signer.sign({ method: req.method, url: url.href, headers: { ...headers }, body: req.body, signal });
       for (const [k, v] of Object.entries(signed)) {
         const key = k.toLowerCase();
         if (!(key in req.headers) && key !== "user-agent") headers[key] = v;
@@ -102,12 +114,19 @@ async function run(req: HttpRequest, config: HttpConfig, signal: AbortSignal): P
         signal,
       });
     } catch (err) {
-      throw new NetworkError(redactUrl(url), describe(err));
+      throw config.describeError === undefined ? new NetworkError(redactUrl(url), describe(err)) : await config.describeError(err, url);
     }
     if (res.status >= 200 && res.status < 300) {
       // Drain (a little of) the body so the connection can be reused.
       await readLimited(res, ERROR_BODY_LIMIT).catch(() => "");
       return { status: res.status, headers: res.headers };
+    }
+    // Credentials that expired or were revoked: renewed once, then a 401 is final.
+    if (res.status === 401 && !renewed && signer?.unauthorized !== undefined && (await signer.unauthorized())) {
+      renewed = true;
+      await readLimited(res, 0).catch(() => "");
+      hop--;
+      continue;
     }
     if (res.type === "opaqueredirect") {
       throw new RedirectError(0, redactUrl(url), "this runtime hides the redirect target");
@@ -138,10 +157,9 @@ async function run(req: HttpRequest, config: HttpConfig, signal: AbortSignal): P
 export function attempt(req: HttpRequest, config: HttpConfig): Effect.Effect<HttpResponse, AttemptError> {
   return Effect.tryPromise({
     try: (signal) => run(req, config, signal),
-    catch: (err): AttemptError =>
-      err instanceof HttpError || err instanceof NetworkError || err instanceof RedirectError || err instanceof TimeoutError
-        ? err
-        : new NetworkError(redactUrl(req.url), err instanceof PromwireError ? err.message : describe(err)),
+    // What run() throws of promwire's own is already an attempt's error (HttpError, NetworkError,
+    // RedirectError, TlsError, or a signer's AuthError); anything else failed on the way out.
+    catch: (err): AttemptError => (err instanceof PromwireError ? (err as AttemptError) : new NetworkError(redactUrl(req.url), describe(err))),
   }).pipe(
     Effect.timeoutOrElse({
       duration: config.timeoutMs,

@@ -26,7 +26,10 @@ export interface SignableRequest {
   readonly url: string;
   /** The headers so far (protocol headers included), lower-case names. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The exact bytes sent (after snappy or gzip). */
   readonly body: Uint8Array | undefined;
+  /** Aborted when the attempt times out: pass it on to any request the signer makes. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -35,10 +38,81 @@ export interface SignableRequest {
  */
 export interface SignAuth {
   readonly sign: (request: SignableRequest) => Record<string, string> | Promise<Record<string, string>>;
+  /**
+   * Called when the receiver answered `401 Unauthorized`: drop cached credentials and return true
+   * to have the request signed and sent once more within the same attempt (a second 401 is final).
+   */
+  readonly unauthorized?: () => boolean | Promise<boolean>;
+}
+
+/**
+ * `Authorization: Bearer <token>` from a function of yours, called before every attempt (cache
+ * in it: Google's `GoogleAuth#getAccessToken`, Azure's `DefaultAzureCredential#getToken`… do).
+ * After a `401` it is called once more and the request re-sent; a second `401` is final.
+ */
+export interface TokenAuth {
+  readonly token: () => string | Promise<string>;
+}
+
+/** AWS credentials, as the AWS SDKs' credential providers return them. */
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  /** When temporary credentials expire: they are reused until a minute before. */
+  readonly expiration?: Date;
+}
+
+/** AWS Signature Version 4 settings (Amazon Managed Service for Prometheus). */
+export interface SigV4Options {
+  /** AWS region, e.g. `"eu-west-1"`. Default: `AWS_REGION`, else `AWS_DEFAULT_REGION`. */
+  readonly region?: string;
+  /** Signing name of the service. Default `"aps"` (Amazon Managed Service for Prometheus). */
+  readonly service?: string;
+  /**
+   * Credentials, or a function returning fresh ones (e.g. `fromNodeProviderChain()` of
+   * `@aws-sdk/credential-providers`), called before each attempt unless the last ones carry an
+   * `expiration` more than a minute away. Default: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`
+   * and `AWS_SESSION_TOKEN` from the environment (Node, Deno, Bun).
+   */
+  readonly credentials?: AwsCredentials | (() => AwsCredentials | Promise<AwsCredentials>);
+}
+
+/** `auth: { sigv4: {...} }`: every request signed with AWS SigV4 over the exact body sent, anew on every attempt. */
+export interface SigV4Auth {
+  readonly sigv4: SigV4Options;
+}
+
+/** OAuth 2.0 client credentials grant (RFC 6749 §4.4) settings. */
+export interface OAuth2Options {
+  /** The token endpoint, e.g. `https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token`. */
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Scopes, sent space-separated, e.g. `["https://monitor.azure.com/.default"]`. */
+  readonly scopes?: readonly string[];
+  /** `audience` parameter (Auth0 and other OIDC providers). */
+  readonly audience?: string;
+  /** Further form parameters of the token request (Prometheus' `endpoint_params`). */
+  readonly params?: Readonly<Record<string, string>>;
+  /**
+   * How the client authenticates to the token endpoint: `"basic"` (HTTP Basic, RFC 6749 §2.3.1)
+   * or `"body"` (`client_id`/`client_secret` form fields). Default: Basic, and if the endpoint
+   * refuses it, form fields (remembered for later tokens), as golang.org/x/oauth2 does.
+   */
+  readonly clientAuth?: "basic" | "body";
+}
+
+/**
+ * `auth: { oauth2: {...} }`: a token from the client credentials grant, cached until shortly before
+ * it expires; after a `401` it is fetched anew once and the request re-sent (a second 401 is final).
+ */
+export interface OAuth2Auth {
+  readonly oauth2: OAuth2Options;
 }
 
 /** Any supported authentication. */
-export type Auth = BasicAuth | BearerAuth | HeaderAuth | SignAuth;
+export type Auth = BasicAuth | BearerAuth | HeaderAuth | SignAuth | TokenAuth | SigV4Auth | OAuth2Auth;
 
 function base64Utf8(s: string): string {
   const bytes = new TextEncoder().encode(s);
@@ -47,7 +121,7 @@ function base64Utf8(s: string): string {
   return btoa(bin);
 }
 
-/** The static headers an auth contributes (none for a signing function). */
+/** The static headers an auth contributes (none for the per-attempt schemes). */
 export function authHeaders(auth: Auth | undefined): Record<string, string> {
   if (auth === undefined) return {};
   if ("username" in auth) return { authorization: `Basic ${base64Utf8(`${auth.username}:${auth.password}`)}` };

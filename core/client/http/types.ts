@@ -3,7 +3,7 @@
  * (no Effect), so the public declarations of the runtime entries stay free of Effect's.
  */
 
-import type { HttpError, NetworkError, RedirectError, TimeoutError } from "../../errors.ts";
+import type { AuthError, HttpError, NetworkError, RedirectError, TimeoutError, TlsError } from "../../errors.ts";
 import type { Auth } from "./auth.ts";
 
 /** The `fetch` promwire calls: the global one, or an adapter's or user's override. */
@@ -29,6 +29,11 @@ export interface HttpConfig {
   readonly maxRedirects?: number;
   /** Wall clock for `Retry-After` HTTP dates. */
   readonly now: () => number;
+  /**
+   * Turns what a failed `fetch` threw into a typed error (a runtime's TLS failures into a
+   * `TlsError`), loading its code only then; absent: a plain `NetworkError`.
+   */
+  readonly describeError?: (err: unknown, url: URL) => Promise<AttemptError>;
 }
 
 /** A successful (2xx) answer. */
@@ -38,4 +43,4 @@ export interface HttpResponse {
 }
 
 /** Any way one attempt can fail. */
-export type AttemptError = HttpError | NetworkError | TimeoutError | RedirectError;
+export type AttemptError = HttpError | NetworkError | TimeoutError | RedirectError | TlsError | AuthError;

@@ -14,6 +14,7 @@ import { attempt } from "../http/attempt.ts";
 import { splitUrlCredentials } from "../http/auth.ts";
 import { withRetry } from "../http/retry.ts";
 import { DEFAULT_RETRY, retryPolicy, type RetryPolicy } from "../http/retry-policy.ts";
+import { plainConnect, type Connect } from "../http/connection.ts";
 import type { HttpConfig, HttpRequest } from "../http/types.ts";
 import type { PushgatewayClient, PushgatewayError, PushgatewayOptions } from "./options.ts";
 import { encodeFamiliesDelimited, PROTOBUF_DELIMITED } from "./protobuf.ts";
@@ -62,18 +63,19 @@ export function validateFamilies(families: readonly MetricFamily[], grouping: Re
  * The client as Effects. Validation of job and grouping happens here, before anything is sent.
  * @example const pg = pushgatewayEffect({ url, job: "backup" }); yield* pg.push(registry);
  */
-export function pushgatewayEffect(options: PushgatewayOptions): PushgatewayEffect {
+export function pushgatewayEffect(options: PushgatewayOptions, connect: Connect = plainConnect): PushgatewayEffect {
   const grouping = options.grouping ?? {};
   const path = groupingPath(options.job, grouping);
-  const { url: base, auth } = splitUrlCredentials(options.url, options.auth);
+  const { url: base, fetch: fetchFn, auth, describeError } = connect(options);
   const url = new URL(base.href.replace(/\/+$/, "") + path);
   const format = options.format ?? "protobuf";
   const http: HttpConfig = {
-    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    fetch: fetchFn,
     auth,
     headers: options.headers,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     now: Date.now,
+    describeError,
   };
   const policy = retryPolicy(options.retry, PUSHGATEWAY_RETRY);
   const call = (req: HttpRequest): Effect.Effect<void, PushgatewayError> =>
@@ -130,8 +132,8 @@ export function pushgatewayEffect(options: PushgatewayOptions): PushgatewayEffec
  * await pg.push(registry);   // PUT
  * await pg.delete();
  */
-export function pushgateway(options: PushgatewayOptions): PushgatewayClient {
-  const e = pushgatewayEffect(options);
+export function pushgateway(options: PushgatewayOptions, connect: Connect = plainConnect): PushgatewayClient {
+  const e = pushgatewayEffect(options, connect);
   const { url } = splitUrlCredentials(options.url, undefined);
   let closing: Promise<void> | undefined;
   const open = <T>(run: () => Promise<T>): Promise<T> => (closing === undefined ? run() : Promise.reject(new ClosedError("the Pushgateway client is closed")));

@@ -7,6 +7,7 @@ import type { ValidationError } from "../../errors.ts";
 import type { Collectable } from "../../metrics/collectable.ts";
 import type { Auth } from "../http/auth.ts";
 import type { RetryNotice, RetryOptions } from "../http/retry-policy.ts";
+import type { TlsOptions } from "../http/connection.ts";
 import type { AttemptError, FetchLike } from "../http/types.ts";
 
 /** Options of `pushgateway()`. */
@@ -33,6 +34,10 @@ export interface PushgatewayOptions {
   /** Called after each failed attempt that will be retried. */
   readonly onRetry?: (notice: RetryNotice) => void;
   readonly fetch?: FetchLike;
+  /** Proxy for this client's requests; default from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`. Node, Deno, Bun. */
+  readonly proxy?: string;
+  /** Custom CA and client certificate (mTLS), PEM. Node, Deno, Bun. */
+  readonly tls?: TlsOptions;
   /** Where the one-time "no instance label" warning goes. Default `console.warn`. */
   readonly log?: (message: string) => void;
   /**

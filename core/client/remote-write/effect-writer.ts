@@ -13,8 +13,7 @@ import { familiesToSeries } from "../../exposition/to-series.ts";
 import type { Collectable } from "../../metrics/collectable.ts";
 import { WriteRequestEncoder } from "../../wire/encode.ts";
 import type { MetricMetadata, ProtocolVersion, Series } from "../../wire/types.ts";
-import { splitUrlCredentials } from "../http/auth.ts";
-import type { FetchLike } from "../http/types.ts";
+import { plainConnect, type Connect } from "../http/connection.ts";
 import { Intake } from "./intake.ts";
 import { notify } from "./notify.ts";
 import { resolveOptions, type RemoteWriteOptions, type WriterStats } from "./options.ts";
@@ -64,20 +63,20 @@ export function attemptSync<A>(f: () => A): Effect.Effect<A, PromwireError> {
 
 /**
  * A writer; its sender loop starts with the first data, through `runLoop` (default: Effect's
- * default runtime).
+ * default runtime); `connect` (default: the plain one, without proxy, TLS settings or the SigV4
+ * and OAuth2 data forms) is the runtime's.
  * @example const rw = makeWriter({ url }); yield* rw.collect(registry); yield* rw.close();
  */
-export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = (loop) => Effect.runFork(loop)): RemoteWriterEffect {
+export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = (loop) => Effect.runFork(loop), connect: Connect = plainConnect): RemoteWriterEffect {
   const resolved = resolveOptions(options);
-  const { url, auth } = splitUrlCredentials(options.url, options.auth);
   const now = options.now ?? Date.now;
-  const fetchFn: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const { url, fetch: fetchFn, auth, describeError } = connect({ ...options, now });
   const log = options.log ?? ((m: string) => console.warn(m));
   const state = new WriterState(resolved.protocol, resolved.maxPendingSamples);
   const intake = new Intake(state, options, resolved, now);
   const deps: SenderDeps = {
     url,
-    http: { fetch: fetchFn, auth, headers: options.headers, timeoutMs: resolved.timeoutMs, now },
+    http: { fetch: fetchFn, auth, headers: options.headers, timeoutMs: resolved.timeoutMs, now, describeError },
     options: resolved,
     encoder: new WriteRequestEncoder(),
     now,

@@ -5,6 +5,7 @@ import type { NameValidation } from "../../wire/label-rules.ts";
 import type { ProtocolVersion, Series } from "../../wire/types.ts";
 import type { Auth } from "../http/auth.ts";
 import { retryPolicy, type RetryNotice, type RetryOptions, type RetryPolicy } from "../http/retry-policy.ts";
+import type { TlsOptions } from "../http/connection.ts";
 import type { FetchLike } from "../http/types.ts";
 
 /** What was lost, passed to `onError` along with the error. */
@@ -28,6 +29,14 @@ export interface RemoteWriteOptions {
   readonly externalLabels?: Readonly<Record<string, string>>;
   /** The `fetch` to use (adapters pass theirs; a wrapper can sign requests). Default: global `fetch`. */
   readonly fetch?: FetchLike;
+  /**
+   * Proxy for this writer's requests (the OAuth2 token request included), e.g.
+   * `http://user:pass@proxy:3128`; HTTPS goes through `CONNECT`. Default: `HTTPS_PROXY`,
+   * `HTTP_PROXY` and `NO_PROXY` from the environment. Node, Deno and Bun; not on Workers.
+   */
+  readonly proxy?: string;
+  /** Custom CA and client certificate (mTLS), PEM. Node, Deno and Bun; not on Workers. */
+  readonly tls?: TlsOptions;
   /** Per-attempt timeout, ms. Default 30,000. */
   readonly timeoutMs?: number;
   readonly retry?: RetryOptions;

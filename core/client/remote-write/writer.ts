@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect";
 import { makeWriter, type LoopRunner, type RemoteWriterEffect } from "./effect-writer.ts";
 import type { RemoteWriteOptions, WriterStats } from "./options.ts";
 import type { RemoteWriter } from "./remote-writer.ts";
+import type { Connect } from "../http/connection.ts";
 
 /** What a runtime adds to a writer, handed in at construction. */
 export interface WriterHooks {
@@ -20,6 +21,8 @@ export interface WriterHooks {
   readonly holdOpen?: <T>(pending: Promise<T>) => Promise<T>;
   /** Called once, when `close()` is first called (e.g. to stop tracking the writer for exit hooks). */
   readonly onClose?: () => void;
+  /** How requests are made: the runtime's proxy, TLS and auth-scheme support. Default: plain `fetch`. */
+  readonly connect?: Connect;
 }
 
 /**
@@ -57,7 +60,7 @@ export function promiseWriter(w: RemoteWriterEffect, hooks: WriterHooks = {}): R
  * @example const rw = makeRemoteWriter({ url }, { runLoop: (loop) => Effect.runFork(loop) });
  */
 export function makeRemoteWriter(options: RemoteWriteOptions, hooks: WriterHooks = {}): RemoteWriter {
-  return promiseWriter(makeWriter(options, hooks.runLoop), hooks);
+  return promiseWriter(makeWriter(options, hooks.runLoop, hooks.connect), hooks);
 }
 
 /**
@@ -68,6 +71,6 @@ export function makeRemoteWriter(options: RemoteWriteOptions, hooks: WriterHooks
  * rw.collect(registry);   // returns at once
  * await rw.close();       // flush, then stop
  */
-export function remoteWrite(options: RemoteWriteOptions): RemoteWriter {
-  return makeRemoteWriter(options);
+export function remoteWrite(options: RemoteWriteOptions, connect?: Connect): RemoteWriter {
+  return makeRemoteWriter(options, { connect });
 }
