@@ -11,7 +11,7 @@ import { sigv4 } from "../../../core/client/http/auth-schemes.ts";
 import type { AwsCredentials, SignAuth } from "../../../core/client/http/auth.ts";
 import { BIND_AUTH, type BindableAuth } from "../../../core/client/http/connection.ts";
 import { SIGV4_KAT } from "../../shared/auth.cases.ts";
-import { amzDate, canonicalPath, canonicalQuery, UNSIGNED_HEADERS } from "../../../core/client/http/sigv4.ts";
+import { amzDate, canonicalPath, canonicalQuery, signV4, UNSIGNED_HEADERS } from "../../../core/client/http/sigv4.ts";
 
 /** promwire's signer as a client binds it, its clock pinned. */
 function promwireSigner(region: string, service: string, credentials: AwsCredentials, time: number): SignAuth {
@@ -274,5 +274,23 @@ describe("SigV4 options", () => {
       now: () => now,
     });
     await expect(failing.sign(req)).rejects.toMatchObject({ _tag: "AuthError", scheme: "sigv4", message: "sigv4: the credentials function failed: IMDS timed out" });
+  });
+});
+
+describe("AWS's published examples (known answers from AWS's documentation)", () => {
+  // The `get-vanilla` case of AWS's Signature Version 4 test suite, also the worked example of
+  // AWS's "Create a signed AWS API request" documentation: its inputs and its Authorization header.
+  it("get-vanilla: GET / on example.amazonaws.com at 20150830T123600Z", async () => {
+    const { headers, canonicalRequest } = await signV4(
+      { method: "GET", host: "example.amazonaws.com", path: "/", query: "", headers: {}, body: undefined },
+      { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
+      { region: "us-east-1", service: "service", time: Date.UTC(2015, 7, 30, 12, 36, 0) },
+    );
+    expect(canonicalRequest).toBe(
+      "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    );
+    expect(headers.authorization).toBe(
+      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+    );
   });
 });
