@@ -26,6 +26,7 @@ import { ParseError } from "../core/errors.ts";
 import { ALL_SUFFIXES, OPENMETRICS_TYPES, TEXT_TYPES, typeHasSuffix } from "../core/exposition/family-rules.ts";
 import type { FamilyType } from "../core/exposition/model.ts";
 import type { ExpositionFormat } from "../core/exposition/parse.ts";
+import { unpinned } from "../core/unpinned-string.ts";
 
 /**
  * Default chunk size, characters. Parsing a chunk holds about 20 bytes per character (5 MB);
@@ -78,14 +79,6 @@ function sameName(s: string, p: number, name: string): boolean {
   const n = name.length;
   for (let i = 0; i < n; i++) if (s.charCodeAt(p + i) !== name.charCodeAt(i)) return false;
   return !isNameChar(s.charCodeAt(p + n));
-}
-
-/**
- * A copy of a (short) string that does not keep the page text it was sliced from alive: V8
- * slices of 13+ characters point into their parent, and families' names outlive their chunk.
- */
-function detach(s: string): string {
-  return (` ${s}`).slice(1);
 }
 
 /**
@@ -313,9 +306,10 @@ export class PageChunker {
       }
     } else {
       d = { lines: [] };
-      this.declared.set(detach(name), d);
+      // Copies: families' metadata outlives their chunk, and a slice would keep the chunk alive.
+      this.declared.set(unpinned(name), d);
     }
-    d.lines.push({ kind, line: detach(this.text.slice(start, end)), chunk: this.chunkIndex });
+    d.lines.push({ kind, line: unpinned(this.text.slice(start, end)), chunk: this.chunkIndex });
     if (kind === "TYPE") {
       // An unknown word fails the parse of this chunk; until then the family counts as typed.
       d.type = (this.om ? OPENMETRICS_TYPES : TEXT_TYPES).get(typeWord) ?? "unknown";
