@@ -1,15 +1,16 @@
 /**
  * A page as remote-write series, chunk by chunk (see page-chunks.ts): the `write` command checks
- * the whole page in a first pass (nothing is sent if any line is bad), then converts and sends it
- * chunk by chunk in a second pass. A page that fits in one chunk is parsed once.
+ * the whole page in a first pass (nothing is sent if any line is bad, or if a series is given
+ * twice anywhere in it: page-series-index.ts), then converts and sends it chunk by chunk in a
+ * second pass. A page that fits in one chunk is parsed once.
  */
-import { ParseError } from "../core/errors.ts";
-import { detectFormat, parseExposition, type ExpositionFormat, type ParseOptions } from "../core/exposition/parse.ts";
+import { detectFormat, parseWithHooks, type ExpositionFormat, type ParseOptions } from "../core/exposition/parse.ts";
 import { familiesToSeries, type ToSeriesResult } from "../core/exposition/to-series.ts";
 import type { ProtocolVersion } from "../core/wire/types.ts";
-import { DEFAULT_CHUNK_CHARS, PageChunker, pageError, type PageChunk } from "./page-chunks.ts";
+import { DEFAULT_CHUNK_CHARS, PageChunker, pageLineNumber, type PageChunk } from "./page-chunks.ts";
 import { decodePage, InputError, type PageSource } from "./page-source.ts";
 import { HeapBudget } from "./heap-budget.ts";
+import { PageSeriesCheck } from "./page-series-index.ts";
 
 /**
  * Heap kept between chunks. The chunks alive at once (the one parsed, the one being sent) hold
@@ -19,7 +20,11 @@ const HEAP_BUDGET_BYTES = 48 * 1024 * 1024;
 
 /** How a page becomes series. */
 export interface PageOptions {
-  /** How each chunk is parsed: the forced format (else sniffed from the page's end, `# EOF`), `strict`, `uniqueSeries`. */
+  /**
+   * How the page is parsed: the forced format (else sniffed from the page's end, `# EOF`), and
+   * `strict` for each chunk; `uniqueSeries` is checked by {@link checkPage} across the whole page
+   * (a chunk's own parse would see only its own lines), on the series as sent.
+   */
   readonly parse: ParseOptions;
   readonly version: ProtocolVersion;
   readonly externalLabels: Readonly<Record<string, string>>;
@@ -49,27 +54,28 @@ export function pageFormat(page: PageSource, forced: ExpositionFormat | undefine
 }
 
 /**
- * Read, chunk, parse and convert the page; parse errors name the page's line.
+ * Read, chunk, parse and convert the page; parse errors name the page's line. With `check`, every
+ * sample line goes through it (the checking pass).
  * @example for await (const { series, metadata } of pageSeries(page, options)) rw.write(series, metadata);
  */
-export async function* pageSeries(page: PageSource, options: PageOptions): AsyncGenerator<ChunkSeries> {
+export async function* pageSeries(page: PageSource, options: PageOptions, check?: PageSeriesCheck): AsyncGenerator<ChunkSeries> {
   const format = pageFormat(page, options.parse.format);
   const chunker = new PageChunker(format, options.chunkChars ?? DEFAULT_CHUNK_CHARS);
   const heap = new HeapBudget(HEAP_BUDGET_BYTES);
+  // The series check is the page's (checkPage), not each chunk's.
+  const parse = { ...options.parse, uniqueSeries: false, format, lenient: false } as const;
+  let index = 0;
   const convert = (chunk: PageChunk): ChunkSeries => {
-    let families;
-    try {
-      families = parseExposition(chunk.text, { ...options.parse, format, lenient: false });
-    } catch (e) {
-      throw e instanceof ParseError ? pageError(e, chunk) : e;
-    }
+    const at = index++;
+    // Lines numbered as in the page: errors, and the lines they refer to, are the page's.
+    const families = parseWithHooks(chunk.text, parse, { lineNumber: pageLineNumber(chunk), onSample: check?.hookFor(chunk.text) });
     if (chunk.problem !== undefined) throw chunk.problem;
-    // Joins here: a check across chunks (a series repeated in two chunks, which no chunk's parse
-    // can see) goes through each chunk's families before they are converted.
     const result = familiesToSeries(families, { version: options.version, externalLabels: options.externalLabels, timestamp: options.timestamp });
-    // --label may turn two series of the page into one (`x{job="a"}` and `x` with --label job=a).
     if (result.duplicates > 0) {
-      throw new InputError(`${result.duplicates} sample${result.duplicates === 1 ? "" : "s"} of the page would land on the same series as another once the --label labels are added: nothing was sent`);
+      // The checking pass refuses a series given twice (with --label too), naming both lines: in
+      // the sending pass, only a page that changed since gets here.
+      if (options.parse.uniqueSeries === true && check === undefined) throw changedPage(page, at);
+      throw new InputError(`${result.duplicates} sample${result.duplicates === 1 ? "" : "s"} of the page would land on the same series as another: nothing was sent`);
     }
     return { ...result, chunk, samples: countSamples(result.series) };
   };
@@ -95,8 +101,9 @@ export interface PageCheck {
 }
 
 /**
- * First pass: parse every chunk, count, keep nothing (unless the page is one chunk). Throws the
- * first `ParseError` (with the page's line) or an input error; `progress` gets characters read.
+ * First pass: parse every chunk, count, keep nothing but the page's series index (unless the page
+ * is one chunk). Throws the first `ParseError` (with the page's line; for a series given twice,
+ * both lines) or an input error; `progress` gets characters read.
  * @example const check = await checkPage(page, options);
  */
 export async function checkPage(page: PageSource, options: PageOptions, progress?: (chars: number) => void): Promise<PageCheck> {
@@ -105,7 +112,11 @@ export async function checkPage(page: PageSource, options: PageOptions, progress
   let chars = 0;
   const perChunk: number[] = [];
   let first: ToSeriesResult | undefined;
-  for await (const c of pageSeries(page, options)) {
+  const check =
+    options.parse.uniqueSeries === true
+      ? new PageSeriesCheck({ strict: options.parse.strict === true, om: pageFormat(page, options.parse.format) === "openmetrics", externalLabels: options.externalLabels })
+      : undefined;
+  for await (const c of pageSeries(page, options, check)) {
     samples += c.samples;
     series += c.series.length;
     chars += c.chunk.chars;

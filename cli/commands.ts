@@ -1,6 +1,6 @@
 /** The CLI commands that turn pages into request bodies and back: encode, decode; and what the sending commands share. */
 import { familiesToSeries } from "../core/exposition/to-series.ts";
-import { parseExposition, type ExpositionFormat, type ParseOptions } from "../core/exposition/parse.ts";
+import { detectFormat, parseWithHooks, type ExpositionFormat, type ParseOptions } from "../core/exposition/parse.ts";
 import { decodeWriteRequest } from "../core/wire/decode.ts";
 import { WriteRequestEncoder } from "../core/wire/encode.ts";
 import { compress, decompress } from "../core/wire/snappy.ts";
@@ -8,6 +8,7 @@ import type { ProtocolVersion } from "../core/wire/types.ts";
 import { checkFlags, flag, flagList, keyValues, UsageError, type ParsedArgs } from "./args.ts";
 import { formatWriteRequest } from "./format-series.ts";
 import { readInput, readTextInput } from "./io.ts";
+import { PageSeriesCheck } from "./page-series-index.ts";
 
 export function protocolOf(args: ParsedArgs): ProtocolVersion {
   const p = flag(args, "protocol") ?? "v1";
@@ -32,15 +33,17 @@ export function parseOptionsOf(args: ParsedArgs): ParseOptions & { readonly leni
   return { format: formatOf(args), strict: flag(args, "strict") === "true", uniqueSeries: true };
 }
 
-/** Page text → series + metadata, with --label external labels. */
+/**
+ * Page text → series + metadata, with --label external labels. A series given twice is refused
+ * as `write` refuses it: on the series as sent (`x{job="a"}` and `x` with --label job=a are one).
+ */
 export function pageToSeries(text: string, args: ParsedArgs, version: ProtocolVersion) {
-  const families = parseExposition(text, parseOptionsOf(args));
-  const result = familiesToSeries(families, { version, externalLabels: keyValues(flagList(args, "label"), "--label") });
-  // --label may turn two series of the page into one (`x{job="a"}` and `x` with --label job=a).
-  if (result.duplicates > 0) {
-    throw new Error(`${result.duplicates} sample${result.duplicates === 1 ? "" : "s"} of the page would land on the same series as another once the --label labels are added: nothing was sent`);
-  }
-  return result;
+  const options = parseOptionsOf(args);
+  const externalLabels = keyValues(flagList(args, "label"), "--label");
+  const format = options.format ?? detectFormat(undefined, text);
+  const check = new PageSeriesCheck({ strict: options.strict === true, om: format === "openmetrics", externalLabels });
+  const families = parseWithHooks(text, { ...options, format, uniqueSeries: false }, { onSample: check.hookFor(text) });
+  return familiesToSeries(families, { version, externalLabels });
 }
 
 

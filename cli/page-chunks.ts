@@ -16,16 +16,19 @@
  *   page's own `# EOF` stays where it is, so "data after # EOF" is still found;
  * - a HELP/TYPE/UNIT line repeating one from an earlier chunk (which a chunk parsed alone cannot
  *   see) is reported here, as the parser words it, after the lines before it have parsed;
- * - parse errors carry chunk line numbers: {@link pageError} turns them into page line numbers.
+ * - lines are numbered in the page, not in the chunk, with {@link pageLineNumber} (given to the
+ *   parser: messages that name another line name the page's) or {@link pageError}.
  *
  * What a chunked parse cannot see, and the caller must check across chunks itself: a series
- * repeated in two chunks. Runtime-agnostic (no `node:` imports), fed with decoded text.
+ * repeated in two chunks (page-series-index.ts, in `write`'s checking pass). Runtime-agnostic
+ * (no `node:` imports), fed with decoded text.
  */
 
 import { ParseError } from "../core/errors.ts";
 import { ALL_SUFFIXES, OPENMETRICS_TYPES, TEXT_TYPES, typeHasSuffix } from "../core/exposition/family-rules.ts";
 import type { FamilyType } from "../core/exposition/model.ts";
 import type { ExpositionFormat } from "../core/exposition/parse.ts";
+import { unpinned } from "../core/unpinned-string.ts";
 
 /**
  * Default chunk size, characters. Parsing a chunk holds about 20 bytes per character (5 MB);
@@ -42,6 +45,8 @@ export interface PageChunk {
   readonly firstLine: number;
   /** Lines of context in front of the page's own lines. */
   readonly contextLines: number;
+  /** The page line number of each context line. */
+  readonly contextLineNumbers: readonly number[];
   /** The page's own characters in this chunk. */
   readonly chars: number;
   readonly last: boolean;
@@ -49,16 +54,25 @@ export interface PageChunk {
   readonly problem?: ParseError;
 }
 
-/** A chunk's parse error, with the page's line number instead of the chunk's. */
+/**
+ * Line numbers of a chunk in its page: line `n` of `chunk.text` is this line of the page.
+ * @example parseWithHooks(chunk.text, { format }, { lineNumber: pageLineNumber(chunk) })
+ */
+export function pageLineNumber(chunk: PageChunk): (n: number) => number {
+  const { contextLines, contextLineNumbers, firstLine } = chunk;
+  const offset = firstLine - contextLines - 1;
+  return (n) => (n <= contextLines ? contextLineNumbers[n - 1] : n + offset);
+}
+
+/** A chunk's parse error, with the page's line number instead of the chunk's (its message unchanged). */
 export function pageError(e: ParseError, chunk: PageChunk): ParseError {
-  if (e.line <= chunk.contextLines) return e; // context lines parsed before: cannot fail
-  return new ParseError(e.line - chunk.contextLines + chunk.firstLine - 1, e.column, e.excerpt, e.reason, e.rule);
+  return new ParseError(pageLineNumber(chunk)(e.line), e.column, e.excerpt, e.reason, e.rule);
 }
 
 interface Declared {
   type?: FamilyType;
-  /** The family's HELP/TYPE/UNIT lines as written, each with the chunk it came in. */
-  readonly lines: { readonly kind: string; readonly line: string; readonly chunk: number }[];
+  /** The family's HELP/TYPE/UNIT lines as written, each with its page line number and the chunk it came in. */
+  readonly lines: { readonly kind: string; readonly line: string; readonly lineNo: number; readonly chunk: number }[];
 }
 
 const NL = 10;
@@ -78,14 +92,6 @@ function sameName(s: string, p: number, name: string): boolean {
   const n = name.length;
   for (let i = 0; i < n; i++) if (s.charCodeAt(p + i) !== name.charCodeAt(i)) return false;
   return !isNameChar(s.charCodeAt(p + n));
-}
-
-/**
- * A copy of a (short) string that does not keep the page text it was sliced from alive: V8
- * slices of 13+ characters point into their parent, and families' names outlive their chunk.
- */
-function detach(s: string): string {
-  return (` ${s}`).slice(1);
 }
 
 /**
@@ -313,9 +319,10 @@ export class PageChunker {
       }
     } else {
       d = { lines: [] };
-      this.declared.set(detach(name), d);
+      // Copies: families' metadata outlives their chunk, and a slice would keep the chunk alive.
+      this.declared.set(unpinned(name), d);
     }
-    d.lines.push({ kind, line: detach(this.text.slice(start, end)), chunk: this.chunkIndex });
+    d.lines.push({ kind, line: unpinned(this.text.slice(start, end)), lineNo: this.firstLine + this.lines, chunk: this.chunkIndex });
     if (kind === "TYPE") {
       // An unknown word fails the parse of this chunk; until then the family counts as typed.
       d.type = (this.om ? OPENMETRICS_TYPES : TEXT_TYPES).get(typeWord) ?? "unknown";
@@ -356,8 +363,14 @@ export class PageChunker {
   /** End the current chunk before `at` in `text` (a line start; with `last`, the end). */
   private cut(at: number, last: boolean, problem?: ParseError): PageChunk {
     const context: string[] = [];
+    const contextLineNumbers: number[] = [];
     for (const family of this.touched) {
-      for (const l of (this.declared.get(family) as Declared).lines) if (l.chunk < this.chunkIndex) context.push(l.line);
+      for (const l of (this.declared.get(family) as Declared).lines) {
+        if (l.chunk < this.chunkIndex) {
+          context.push(l.line);
+          contextLineNumbers.push(l.lineNo);
+        }
+      }
     }
     // A chunk within one decoded piece is a slice of it (no copy); else one join makes a flat
     // string for the parser (copying is what costs here: fresh memory, page faults).
@@ -368,6 +381,7 @@ export class PageChunker {
       text: pieces.length === 1 ? pieces[0] : pieces.join(""),
       firstLine: this.firstLine,
       contextLines: context.length,
+      contextLineNumbers,
       chars: this.size + at - this.segStart,
       last,
       ...(problem === undefined ? {} : { problem }),

@@ -5,9 +5,9 @@
  * refuses a series given twice for the same time (series-index.ts).
  */
 
-import type { ParseError } from "../errors.ts";
+import { ParseError } from "../errors.ts";
 import type { MetricFamily } from "./model.ts";
-import { ExpositionParser, type LineRules, type RuleSink } from "./scanner.ts";
+import { ExpositionParser, type LineRules, type RuleSink, type SampleLine } from "./scanner.ts";
 import { SeriesIndex } from "./series-index.ts";
 import { StrictRules } from "./strict-rules.ts";
 import { checkUnicode, decodePage } from "./utf8.ts";
@@ -56,11 +56,35 @@ export interface LenientParseResult {
   readonly errors: ParseError[];
 }
 
+/** Told about every sample line a parse keeps (see {@link parseWithHooks}). */
+export type SampleHook = (line: SampleLine) => void;
+
+/**
+ * Internal hooks of {@link parseWithHooks}, for a caller that parses one page in several parts
+ * (the CLI's chunks of a large page).
+ */
+export interface ParseHooks {
+  /**
+   * Told about every sample line the parse keeps, after the options' own rules, in page order;
+   * the line object is reused (see {@link SampleLine}). A `ParseError` it throws ends the parse
+   * as the parser's own would.
+   */
+  readonly onSample?: SampleHook;
+  /**
+   * The number line `n` of the text has in the page, for errors, messages and `onSample`
+   * (default `n`): a part's errors then name the page's lines, in every message.
+   */
+  readonly lineNumber?: (n: number) => number;
+}
+
 /** The line rules the options ask for, or undefined for a plain parse (the fast path). */
-function rulesFor(page: string, om: boolean, options: CheckOptions): ((sink: RuleSink) => LineRules) | undefined {
+function rulesFor(page: string, om: boolean, options: CheckOptions, hook: SampleHook | undefined): ((sink: RuleSink) => LineRules) | undefined {
   const strict = options.strict === true;
   const unique = options.uniqueSeries === true;
-  if (!strict && !unique) return undefined;
+  if (!strict && !unique) {
+    if (hook === undefined) return undefined;
+    return () => ({ meta: () => {}, sample: (line) => (hook(line), true), end: () => {} });
+  }
   // Text 0.0.4 allows each series once; OpenMetrics allows a history of samples per series.
   const policy = strict && !om ? "once" : unique ? "increasing" : undefined;
   return (sink) => {
@@ -68,7 +92,7 @@ function rulesFor(page: string, om: boolean, options: CheckOptions): ((sink: Rul
     const series = policy === undefined ? undefined : new SeriesIndex(page, policy, sink);
     return {
       meta: (kind, family, lineNo, lineStart, nameAt) => rules?.meta(kind, family, lineNo, lineStart, nameAt),
-      sample: (line) => (rules === undefined || rules.sample(line)) && (series === undefined || series.sample(line)),
+      sample: (line) => (rules === undefined || rules.sample(line)) && (series === undefined || series.sample(line)) && (hook === undefined || (hook(line), true)),
       end: () => rules?.end(),
     };
   };
@@ -80,11 +104,11 @@ function pageText(input: ExpositionInput, strict: boolean): { text: string; erro
   return { text: input, error: strict ? checkUnicode(input) : undefined };
 }
 
-function run(input: ExpositionInput, format: ExpositionFormat | undefined, contentType: string | undefined, lenient: boolean, options: CheckOptions): { families: MetricFamily[]; errors: ParseError[] } {
+function run(input: ExpositionInput, format: ExpositionFormat | undefined, contentType: string | undefined, lenient: boolean, options: CheckOptions, hooks: ParseHooks = {}): { families: MetricFamily[]; errors: ParseError[] } {
   const { text, error } = pageText(input, options.strict === true);
-  if (error !== undefined && !lenient) throw error;
+  if (error !== undefined && !lenient) throw hooks.lineNumber === undefined ? error : new ParseError(hooks.lineNumber(error.line), error.column, error.excerpt, error.reason, error.rule);
   const om = (format ?? detectFormat(contentType, text)) === "openmetrics";
-  const parser = new ExpositionParser(text, om, lenient, rulesFor(text, om, options));
+  const parser = new ExpositionParser(text, om, lenient, rulesFor(text, om, options, hooks.onSample), hooks.lineNumber);
   const families = parser.run();
   return { families, errors: error === undefined ? parser.errors : [error, ...parser.errors] };
 }
@@ -154,4 +178,14 @@ export function parseExposition(text: ExpositionInput, options: ParseOptions = {
   const lenient = options.lenient === true;
   const { families, errors } = run(text, options.format, options.contentType, lenient, options);
   return lenient ? { families, errors } : families;
+}
+
+/**
+ * Internal, for a page parsed in parts (the CLI parses a large page chunk by chunk, and checks
+ * across chunks for a series given twice): `parseExposition` with {@link ParseHooks}. Not
+ * exported by promwire/exposition: `SampleLine` is the scanner's internal shape.
+ * @example parseWithHooks(chunk.text, { format: "text" }, { onSample: (line) => index.add(line), lineNumber: (n) => n + 1000 });
+ */
+export function parseWithHooks(text: string, options: ParseOptions & { readonly lenient?: false }, hooks: ParseHooks): MetricFamily[] {
+  return run(text, options.format, options.contentType, false, options, hooks).families;
 }

@@ -151,12 +151,18 @@ export class ExpositionParser {
   private readonly lenient: boolean;
   private readonly rules: LineRules | undefined;
   private readonly line: SampleLine | undefined;
+  /** The number line `n` of `s` has in errors and for the rules (`s` may be part of a page). */
+  private readonly lineNumber: ((n: number) => number) | undefined;
 
-  /** `rules`, when given, is built by the caller around this parser's {@link RuleSink}. */
-  constructor(s: string, om: boolean, lenient: boolean, rules?: (sink: RuleSink) => LineRules) {
+  /**
+   * `rules`, when given, is built by the caller around this parser's {@link RuleSink}.
+   * `lineNumber` renumbers lines (default: 1 up from the first line of `s`).
+   */
+  constructor(s: string, om: boolean, lenient: boolean, rules?: (sink: RuleSink) => LineRules, lineNumber?: (n: number) => number) {
     this.s = s;
     this.om = om;
     this.lenient = lenient;
+    this.lineNumber = lineNumber;
     if (rules !== undefined) {
       this.rules = rules({ report: (e) => this.report(e) });
       this.line = {
@@ -202,7 +208,11 @@ export class ExpositionParser {
   }
 
   private error(p: number, reason: string, rule: ParseRule = "syntax"): ParseError {
-    return parseErrorAt(this.s, this.lineNo, this.lineStart, p, reason, rule);
+    return parseErrorAt(this.s, this.numbered(this.lineNo), this.lineStart, p, reason, rule);
+  }
+
+  private numbered(lineNo: number): number {
+    return this.lineNumber === undefined ? lineNo : this.lineNumber(lineNo);
   }
 
   private fail(p: number, reason: string, rule: ParseRule = "syntax"): never {
@@ -318,7 +328,7 @@ export class ExpositionParser {
       const lineNo = this.lineNo;
       const lineStart = this.lineStart;
       this.endLine(lineEnd);
-      this.rules.meta(kind, this.table.named(name), lineNo, lineStart, nameStart);
+      this.rules.meta(kind, this.table.named(name), this.numbered(lineNo), lineStart, nameStart);
       return;
     }
     this.endLine(lineEnd);
@@ -484,7 +494,7 @@ export class ExpositionParser {
     labelsAt: number, valueAt: number, value: number, timestamp: number | undefined, timestampAt: number, exemplar: Exemplar | undefined,
   ): boolean {
     const line = this.line as SampleLine;
-    line.lineNo = lineNo;
+    line.lineNo = this.numbered(lineNo);
     line.lineStart = lineStart;
     line.name = name;
     line.family = family;

@@ -40,6 +40,25 @@ export function showSeries(name: string, labels: readonly string[]): string {
 
 export type SeriesPolicy = "once" | "increasing";
 
+/**
+ * Why a second line of a series cannot be kept under `policy`, or undefined when it can: the end
+ * of the message (after "is also on line N") and the rule. `firstLine` is the earlier line,
+ * `before` and `now` the two lines' timestamps (ms; undefined: none).
+ * @example seriesCollision("increasing", 3, undefined, undefined) // [", both without a timestamp: …", "duplicate-series"]
+ */
+export function seriesCollision(policy: SeriesPolicy, firstLine: number, before: number | undefined, now: number | undefined): [string, "duplicate-series" | "timestamp-order"] | undefined {
+  if (policy === "once") return [": a text 0.0.4 page holds each name and label set once", "duplicate-series"];
+  if (before === undefined && now === undefined) {
+    return [`, both without a timestamp: a receiver keeps only one of them (Prometheus the first, a Pushgateway the last)`, "duplicate-series"];
+  }
+  if (before === undefined || now === undefined) {
+    return [`, and ${before === undefined ? `line ${firstLine}` : "this line"} has no timestamp (it gets the time of the send): give both lines a timestamp, or keep one`, "duplicate-series"];
+  }
+  if (now === before) return [` at the same time (${now} ms): a receiver keeps only one of them`, "duplicate-series"];
+  if (now < before) return [` at ${before} ms, later than ${now} ms here: a series' samples go in time order (Prometheus refuses this one as out of order)`, "timestamp-order"];
+  return undefined;
+}
+
 export class SeriesIndex {
   private readonly table = new LabelSetTable(true);
   /** Per entry of the table: the line and timestamp of the series' last sample. */
@@ -63,7 +82,7 @@ export class SeriesIndex {
       this.times.push(line.timestamp);
       return true;
     }
-    const problem = this.collision(this.lines[k], this.times[k], line.timestamp);
+    const problem = seriesCollision(this.policy, this.lines[k], this.times[k], line.timestamp);
     if (problem !== undefined) {
       this.sink.report(parseErrorAt(this.page, line.lineNo, line.lineStart, line.lineStart, `series ${showSeries(line.name, line.labels)} is also on line ${this.lines[k]}${problem[0]}`, problem[1]));
       return false;
@@ -72,19 +91,5 @@ export class SeriesIndex {
     this.lines[k] = line.lineNo;
     this.times[k] = line.timestamp;
     return true;
-  }
-
-  /** Why a second line of a series cannot be kept, or undefined when it can. */
-  private collision(firstLine: number, before: number | undefined, now: number | undefined): [string, "duplicate-series" | "timestamp-order"] | undefined {
-    if (this.policy === "once") return [": a text 0.0.4 page holds each name and label set once", "duplicate-series"];
-    if (before === undefined && now === undefined) {
-      return [`, both without a timestamp: a receiver keeps only one of them (Prometheus the first, a Pushgateway the last)`, "duplicate-series"];
-    }
-    if (before === undefined || now === undefined) {
-      return [`, and ${before === undefined ? `line ${firstLine}` : "this line"} has no timestamp (it gets the time of the send): give both lines a timestamp, or keep one`, "duplicate-series"];
-    }
-    if (now === before) return [` at the same time (${now} ms): a receiver keeps only one of them`, "duplicate-series"];
-    if (now < before) return [` at ${before} ms, later than ${now} ms here: a series' samples go in time order (Prometheus refuses this one as out of order)`, "timestamp-order"];
-    return undefined;
   }
 }

@@ -11,6 +11,7 @@ import { type MetadataIndex, metricTypeNumber } from "./metadata.ts";
 import { writeHistogramBody } from "./histogram-writer.ts";
 import { ProtoWriter, tag, varintSize, varintSize32, WireType } from "./proto-writer.ts";
 import type { SeriesRules } from "./series-rules.ts";
+import { unpinned } from "../unpinned-string.ts";
 import type { Labels, Series, SeriesMetadata } from "./types.ts";
 
 
@@ -125,7 +126,9 @@ class SymbolTable {
     const start = this.pool.length;
     if (!this.pool.string(REQUEST_SYMBOLS, s)) return -1;
     const id = this.count++;
-    this.ids.set(s, id);
+    // A copy: the interner outlives the request, and a string sliced from a parsed page would
+    // keep the page alive (unpinned-string.ts). Only strings seen for the first time pay for it.
+    this.ids.set(unpinned(s), id);
     if (id >= this.stamp.length) this.growIndex();
     this.fieldStart[id] = start;
     this.fieldEnd[id] = this.pool.length;

@@ -9,6 +9,7 @@
  */
 
 import { EncodeError, type EncodeRule } from "../errors.ts";
+import { unpinned } from "../unpinned-string.ts";
 import {
   compareUtf8,
   describeLabels,
@@ -81,6 +82,8 @@ export class SeriesRules {
   /**
    * Metric names that passed, so that series cycling through a few names (W1: ten) are not
    * re-scanned character by character; bounded, as high-cardinality names must not grow it.
+   * Copies (unpinned-string.ts): it outlives the requests, and a name sliced from a parsed page
+   * would keep that page alive.
    */
   private readonly validMetricNames = new Set<string>();
 
@@ -92,7 +95,7 @@ export class SeriesRules {
       this.fail("metric-name-invalid", labels, `invalid metric name ${JSON.stringify(value)} (${this.mode} syntax)`);
     }
     if (this.validMetricNames.size >= 4096) this.validMetricNames.clear();
-    this.validMetricNames.add(value);
+    this.validMetricNames.add(unpinned(value));
   }
 
   private checkName(labels: Labels, i: number, name: string, prev: string): void {

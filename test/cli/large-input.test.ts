@@ -4,12 +4,13 @@
 // how busy the machine is.
 import "../support/snappy-node.ts";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_CHUNK_CHARS } from "../../cli/page-chunks.ts";
 import { startReceiver, type Receiver } from "../../cli/receiver.ts";
-import { BIG_PREFIX, writeBigPage } from "../support/big-page.ts";
+import { BIG_PREFIX, writeBigPage, type BigPage } from "../support/big-page.ts";
 import { startVictoriaMetrics } from "../support/victoria-metrics.ts";
 import { bundleCli, ROOT, runCli } from "./run-cli.ts";
 
@@ -55,14 +56,26 @@ function remoteWrites(from: number) {
   return rx.requests.slice(from).flatMap((r) => (r.kind === "remote-write" ? [r.request] : []));
 }
 
+/** The generated 50 MB page, written once for the tests that need it. */
+let big: { file: string; page: BigPage } | undefined;
+function bigPage(): { file: string; page: BigPage } {
+  if (big === undefined) {
+    const file = join(dir, "big.prom");
+    big = { file, page: writeBigPage(file, 50 * 1024 * 1024) };
+  }
+  return big;
+}
+
 describe("promwire write, large pages", () => {
   it(
     "a generated 50 MB page to a real VictoriaMetrics: peak RSS at most 256 MB, and every sample read back",
     async () => {
-      const file = join(dir, "big.prom");
-      const page = writeBigPage(file, 50 * 1024 * 1024);
+      // write checks the whole page for a series given twice (a table of every series) before
+      // sending any of it: that check is part of what is measured.
+      const { file, page } = bigPage();
       expect(page.bytes).toBeGreaterThanOrEqual(50 * 1024 * 1024);
-      const vm = await startVictoriaMetrics(["-search.maxUniqueTimeseries=2000000"]);
+      // Counting 632,000 series took over VictoriaMetrics' default 30 s query limit on a busy machine.
+      const vm = await startVictoriaMetrics(["-search.maxUniqueTimeseries=2000000", "-search.maxQueryDuration=120s"]);
       try {
         const r = await runMeasured(["write", `${vm.url}/api/v1/write`, file]);
         expect(r.stderr).toBe(`wrote ${page.samples} samples of ${page.samples} series to ${vm.url}/api/v1/write in ${Math.ceil(page.samples / 2000)} requests (remote write v1)\n`);
@@ -83,6 +96,97 @@ describe("promwire write, large pages", () => {
     },
     600_000,
   );
+
+  it(
+    "the 50 MB page with its first sample repeated at the end: refused naming both lines, nothing sent, peak RSS at most 256 MB",
+    async () => {
+      const { file, page } = bigPage();
+      const twice = join(dir, "big-twice.prom");
+      copyFileSync(file, twice);
+      // Line 3 is the first sample (after the first family's HELP and TYPE).
+      const first = readFileSync(file, "utf8").split("\n", 3)[2];
+      appendFileSync(twice, `${first}\n`);
+      // Each family has a HELP and a TYPE line, each sample one line.
+      const last = page.samples + 2 * page.families + 1;
+      const before = rx.requests.length;
+      const r = await runMeasured(["write", `${rx.url}/api/v1/write`, twice]);
+      console.log(`promwire write refusing a ${(page.bytes / 1e6).toFixed(1)} MB page for its last line: peak RSS ${(r.peakKb / 1024).toFixed(0)} MB`);
+      expect(r.stderr).toBe(
+        `promwire: ParseError: line ${last}, column 1: series ${BIG_PREFIX}huge_bytes{pod="pod-0",volume="vol-0",zone="zone-0"} is also on line 3, both without a timestamp: a receiver keeps only one of them (Prometheus the first, a Pushgateway the last) [duplicate-series]: ${JSON.stringify(first)}\n`,
+      );
+      expect(r.code).toBe(1);
+      expect(rx.requests.length).toBe(before);
+      expect(r.peakKb).toBeGreaterThan(0);
+      expect(r.peakKb).toBeLessThanOrEqual(256 * 1024);
+    },
+    600_000,
+  );
+
+  it("the same series twice, chunks apart (labels in another order): refused naming both page lines, nothing sent", async () => {
+    const lines = ["# HELP spread_dup Spread over chunks.", "# TYPE spread_dup gauge"];
+    for (let i = 0; i < 60_000; i++) lines.push(`spread_dup{i="${i}",pod="pod-${i % 13}"} ${i}`);
+    lines.push('spread_dup{pod="pod-7",i="7"} 99'); // the series of line 10
+    const text = `${lines.join("\n")}\n`;
+    expect(text.length).toBeGreaterThan(4 * DEFAULT_CHUNK_CHARS);
+    const before = rx.requests.length;
+    const r = await runCli(cli, ["write", `${rx.url}/api/v1/write`], { input: text, timeoutMs: 120_000 });
+    expect(r.stderr).toBe(
+      `promwire: ParseError: line ${lines.length}, column 1: series spread_dup{i="7",pod="pod-7"} is also on line 10, both without a timestamp: a receiver keeps only one of them (Prometheus the first, a Pushgateway the last) [duplicate-series]: "spread_dup{pod=\\"pod-7\\",i=\\"7\\"} 99"\n`,
+    );
+    expect(r.code).toBe(1);
+    expect(rx.requests.length).toBe(before);
+  });
+
+  it("two series that --label makes one, chunks apart: refused naming both lines, nothing sent", async () => {
+    const lines = ["# TYPE merged gauge", 'merged{i="0",job="batch"} 1'];
+    for (let i = 1; i < 60_000; i++) lines.push(`merged{i="${i}"} ${i}`);
+    lines.push('merged{i="0"} 0');
+    const text = `${lines.join("\n")}\n`;
+    expect(text.length).toBeGreaterThan(4 * DEFAULT_CHUNK_CHARS);
+    const before = rx.requests.length;
+    const r = await runCli(cli, ["write", `${rx.url}/api/v1/write`, "--label", "job=batch"], { input: text, timeoutMs: 120_000 });
+    expect(r.stderr).toBe(
+      `promwire: ParseError: line ${lines.length}, column 1: series merged{i="0",job="batch"} is also on line 2 once the --label labels are added, both without a timestamp: a receiver keeps only one of them (Prometheus the first, a Pushgateway the last) [duplicate-series]: "merged{i=\\"0\\"} 0"\n`,
+    );
+    expect(r.code).toBe(1);
+    expect(rx.requests.length).toBe(before);
+    // Without --label they are two series, and the page goes out.
+    const plain = await runCli(cli, ["write", `${rx.url}/api/v1/write`], { input: text, timeoutMs: 120_000 });
+    expect(plain.stderr).toContain(`wrote ${lines.length - 1} samples of ${lines.length - 1} series`);
+    expect(plain.code).toBe(0);
+  });
+
+  it("a history of increasing timestamps, each series' samples chunks apart: sent whole, in order; going back in time is refused", async () => {
+    const n = 20_000;
+    const t0 = 1_700_000_000_000;
+    const lines = ["# TYPE history gauge"];
+    for (let round = 0; round < 3; round++) for (let i = 0; i < n; i++) lines.push(`history{i="${i}"} ${round} ${t0 + round * 60_000}`);
+    const text = `${lines.join("\n")}\n`;
+    expect(text.length / 3).toBeGreaterThan(2 * DEFAULT_CHUNK_CHARS);
+    const before = rx.requests.length;
+    const r = await runCli(cli, ["write", `${rx.url}/api/v1/write`], { input: text, timeoutMs: 120_000 });
+    expect(r.stderr).toContain(`wrote ${3 * n} samples of ${3 * n} series`);
+    expect(r.code).toBe(0);
+    const times = new Map<string, number[]>();
+    for (const w of remoteWrites(before)) {
+      for (const s of w.series) {
+        const i = s.labels[s.labels.indexOf("i") + 1];
+        const got = times.get(i) ?? [];
+        for (const x of s.samples ?? []) got.push(x.timestamp);
+        times.set(i, got);
+      }
+    }
+    expect(times.size).toBe(n);
+    for (const got of times.values()) expect(got).toEqual([t0, t0 + 60_000, t0 + 120_000]);
+    // One sample of the last round older than the round before: refused, both lines named.
+    const back = [...lines];
+    back[2 * n + 6] = `history{i="5"} 2 ${t0 + 30_000}`;
+    const refused = await runCli(cli, ["write", `${rx.url}/api/v1/write`], { input: `${back.join("\n")}\n`, timeoutMs: 120_000 });
+    expect(refused.stderr).toBe(
+      `promwire: ParseError: line ${2 * n + 7}, column 1: series history{i="5"} is also on line ${n + 7} at ${t0 + 60_000} ms, later than ${t0 + 30_000} ms here: a series' samples go in time order (Prometheus refuses this one as out of order) [timestamp-order]: ${JSON.stringify(back[2 * n + 6])}\n`,
+    );
+    expect(refused.code).toBe(1);
+  });
 
   it("a bad line near the end of a large page: refused with the page's line number, and nothing sent", async () => {
     const lines = ["# HELP spread Spread over chunks.", "# TYPE spread gauge"];

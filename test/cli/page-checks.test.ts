@@ -77,8 +77,18 @@ describe("a page with the same series twice", () => {
     const n = rx.requests.length;
     const r = await runCli(cli, ["write", `${rx.url}/api/v1/write`, "--label", "job=a"], { input: 'up{job="a"} 1\nup 0\n' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("1 sample of the page would land on the same series as another once the --label labels are added");
+    expect(r.stderr).toBe(
+      'promwire: ParseError: line 2, column 1: series up{job="a"} is also on line 1 once the --label labels are added, both without a timestamp: a receiver keeps only one of them (Prometheus the first, a Pushgateway the last) [duplicate-series]: "up 0"\n',
+    );
     expect(rx.requests.length).toBe(n);
+    // The line's own label wins, even an empty one: up{job=""} is sent as `up`, another series.
+    const own = await runCli(cli, ["write", `${rx.url}/api/v1/write`, "--label", "job=a"], { input: 'up{job=""} 1\nup 0\n' });
+    expect(own.code).toBe(0);
+    expect(own.stderr).toContain("wrote 2 samples of 2 series");
+    // encode refuses it the same way.
+    const encoded = await runCli(cli, ["encode", "--label", "job=a"], { input: 'up{job="a"} 1\nup 0\n' });
+    expect(encoded.code).toBe(1);
+    expect(encoded.stderr).toBe(r.stderr);
   });
 });
 

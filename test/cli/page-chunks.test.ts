@@ -261,8 +261,9 @@ describe("PageChunker", () => {
     ["text-edge.prom", "text"],
     ["openmetrics-edge.om", "openmetrics"],
   ] as const)("the edge-case page %s means the same at every chunk size", (file, format) => {
-    // The text page repeats a series on its last line: one chunk's parse cannot see a series of
-    // another chunk (the check across chunks is the caller's), so that line is left out here.
+    // The text page repeats line 7's series on line 54: a chunk's parse cannot see another
+    // chunk's series, so that line is left out here; the check across chunks (checkPage) refuses
+    // the page as it is at every chunk size, naming both lines (page-series-index.test.ts).
     const text = readFileSync(new URL(`../fixtures/exposition/${file}`, import.meta.url), "utf8").replace('edge_requests_total{method="get",code="200"} 9999\n', "");
     const expected = whole(text, format, "v1");
     for (let target = 1; target <= text.length + 1; target += 7) expect(chunked(text, format, "v1", target), `target ${target}`).toEqual(expected);
@@ -289,7 +290,7 @@ describe("PageChunker", () => {
   });
 
   it("an empty page is one empty last chunk; a page without a final newline keeps its last line", () => {
-    expect(chunksOf("", "text", 10)).toEqual([{ text: "", firstLine: 1, contextLines: 0, chars: 0, last: true }]);
+    expect(chunksOf("", "text", 10)).toEqual([{ text: "", firstLine: 1, contextLines: 0, contextLineNumbers: [], chars: 0, last: true }]);
     const text = "# TYPE a gauge\na 1\nb 2";
     expect(chunked(text, "text", "v1", 1, [3, 17, 20])).toEqual(whole(text, "text", "v1"));
   });
