@@ -1,5 +1,5 @@
 /**
- * promwire for Bun: snappy's WASM instantiated at import (embedded, no file access), Bun's
+ * promwire for Bun: snappy's WASM embedded (loaded and compiled on first use, no file access), Bun's
  * global `fetch`, configuration from `process.env` when no URL is given, and open writers flushed
  * on `beforeExit` and on SIGTERM/SIGINT (within `exitTimeoutMs`, then the signal takes effect).
  *

@@ -1,5 +1,5 @@
 /**
- * promwire for Deno: snappy's WASM embedded (compiled on first use, no file access), Deno's
+ * promwire for Deno: snappy's WASM embedded (loaded and compiled on first use, no file access), Deno's
  * `fetch`, configuration from `Deno.env` when no URL is given, and open writers flushed when the
  * program ends or is signalled (see deno-hooks.ts). Runs with `--allow-net` alone when the code
  * passes a URL; add `--allow-env` for configuration from the environment.
@@ -14,14 +14,13 @@ import type { RuntimeClientApi } from "../core/runtime/api.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
 import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { denoGetEnv, denoUnref, installDenoExitHooks } from "./deno-hooks.ts";
-import { useEmbeddedSnappy } from "../core/wire/snappy-embedded.ts";
-import { unrefLoopRunner } from "./unref-loop-runner.ts";
+import { useEmbeddedSnappyOnDemand } from "../core/wire/snappy-on-demand.ts";
 
-useEmbeddedSnappy();
+useEmbeddedSnappyOnDemand();
 
 export * from "../core/runtime/entry.ts";
 
-const glue: RuntimeGlue = { getEnv: denoGetEnv, runLoop: unrefLoopRunner(denoUnref), installExitHooks: installDenoExitHooks };
+const glue: RuntimeGlue = { getEnv: denoGetEnv, unrefTimer: denoUnref, installExitHooks: installDenoExitHooks };
 const open = /* @__PURE__ */ new OpenWriters();
 
 /** A remote-write writer (options from `Deno.env` when no `url` is given). */

@@ -1,5 +1,5 @@
 /**
- * promwire for Node.js: snappy's WASM embedded (compiled on first use, no file access), the
+ * promwire for Node.js: snappy's WASM embedded (loaded and compiled on first use, no file access), the
  * global `fetch`, configuration from `process.env` when no URL is given, and open writers flushed
  * on `beforeExit` and on SIGTERM/SIGINT (within `exitTimeoutMs`, then the signal takes effect).
  *
@@ -14,16 +14,15 @@ import type { RuntimeClientApi } from "../core/runtime/api.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
 import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { installProcessExitHooks } from "./process-hooks.ts";
-import { useEmbeddedSnappy } from "../core/wire/snappy-embedded.ts";
-import { unrefLoopRunner } from "./unref-loop-runner.ts";
+import { useEmbeddedSnappyOnDemand } from "../core/wire/snappy-on-demand.ts";
 
-useEmbeddedSnappy();
+useEmbeddedSnappyOnDemand();
 
 export * from "../core/runtime/entry.ts";
 
 const glue: RuntimeGlue = {
   getEnv: (name) => process.env[name],
-  runLoop: unrefLoopRunner((timer) => timer.unref()),
+  unrefTimer: (timer) => timer.unref(),
   installExitHooks: installProcessExitHooks,
 };
 const open = /* @__PURE__ */ new OpenWriters();
