@@ -1,5 +1,5 @@
 /**
- * promwire for Bun: snappy's WASM embedded (no file access), Bun's `fetch` (with its `proxy` and
+ * promwire for Bun: snappy's WASM embedded (loaded and compiled on first use, no file access), Bun's `fetch` (with its `proxy` and
  * `tls` options when a client sets them; it reads `HTTPS_PROXY`/`NO_PROXY` itself), configuration
  * from `process.env` when no URL is given, and open writers flushed on `beforeExit` and on
  * SIGTERM/SIGINT (within `exitTimeoutMs`, then the signal takes effect).
@@ -19,18 +19,17 @@ import { withConnectionFromEnv } from "../core/runtime/env-connection.ts";
 import type { RuntimeClientApi } from "../core/runtime/api.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
 import { OpenWriters } from "../core/runtime/open-writers.ts";
-import { useEmbeddedSnappy } from "../core/wire/snappy-embedded.ts";
+import { useEmbeddedSnappyOnDemand } from "../core/wire/snappy-on-demand.ts";
 import { installProcessExitHooks } from "./process-hooks.ts";
-import { unrefLoopRunner } from "./unref-loop-runner.ts";
 
-useEmbeddedSnappy();
+useEmbeddedSnappyOnDemand();
 
 export * from "../core/runtime/entry.ts";
 
 const getEnv = (name: string): string | undefined => process.env[name];
 const glue: RuntimeGlue = {
   getEnv,
-  runLoop: unrefLoopRunner((timer) => timer.unref()),
+  unrefTimer: (timer) => timer.unref(),
   installExitHooks: installProcessExitHooks,
   connect: runtimeConnect({ getEnv, readsProxyEnv: false, transport: lazyTransport(() => import("./bun-fetch.ts").then((m) => m.bunFetch)) }),
   connectionFromEnv: (given, resolved) => withConnectionFromEnv(getEnv, (path) => readFileSync(path, "utf8"), given, resolved),

@@ -1,5 +1,5 @@
 /**
- * promwire for Deno: snappy's WASM embedded (compiled on first use, no file access), Deno's
+ * promwire for Deno: snappy's WASM embedded (loaded and compiled on first use, no file access), Deno's
  * `fetch`, configuration from `Deno.env` when no URL is given, and open writers flushed when the
  * program ends or is signalled (see deno-hooks.ts). Runs with `--allow-net` alone when the code
  * passes a URL; add `--allow-env` for configuration from the environment.
@@ -16,16 +16,15 @@ import type { RuntimeClientApi } from "../core/runtime/api.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
 import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { denoGetEnv, denoReadTextFile, denoUnref, installDenoExitHooks } from "./deno-hooks.ts";
-import { useEmbeddedSnappy } from "../core/wire/snappy-embedded.ts";
-import { unrefLoopRunner } from "./unref-loop-runner.ts";
+import { useEmbeddedSnappyOnDemand } from "../core/wire/snappy-on-demand.ts";
 
-useEmbeddedSnappy();
+useEmbeddedSnappyOnDemand();
 
 export * from "../core/runtime/entry.ts";
 
 const glue: RuntimeGlue = {
   getEnv: denoGetEnv,
-  runLoop: unrefLoopRunner(denoUnref),
+  unrefTimer: denoUnref,
   installExitHooks: installDenoExitHooks,
   // Deno's fetch reads HTTPS_PROXY/NO_PROXY itself; a proxy option or TLS settings need a Deno.HttpClient.
   connect: runtimeConnect({ getEnv: denoGetEnv, readsProxyEnv: false, transport: lazyTransport(() => import("./deno-fetch.ts").then((m) => m.denoFetch)) }),

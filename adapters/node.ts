@@ -1,5 +1,5 @@
 /**
- * promwire for Node.js: snappy's WASM embedded (compiled on first use, no file access), the
+ * promwire for Node.js: snappy's WASM embedded (loaded and compiled on first use, no file access), the
  * global `fetch`, configuration from `process.env` when no URL is given, and open writers flushed
  * on `beforeExit` and on SIGTERM/SIGINT (within `exitTimeoutMs`, then the signal takes effect).
  *
@@ -17,17 +17,16 @@ import type { RuntimeClientApi } from "../core/runtime/api.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
 import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { installProcessExitHooks } from "./process-hooks.ts";
-import { useEmbeddedSnappy } from "../core/wire/snappy-embedded.ts";
-import { unrefLoopRunner } from "./unref-loop-runner.ts";
+import { useEmbeddedSnappyOnDemand } from "../core/wire/snappy-on-demand.ts";
 
-useEmbeddedSnappy();
+useEmbeddedSnappyOnDemand();
 
 export * from "../core/runtime/entry.ts";
 
 const getEnv = (name: string): string | undefined => process.env[name];
 const glue: RuntimeGlue = {
   getEnv,
-  runLoop: unrefLoopRunner((timer) => timer.unref()),
+  unrefTimer: (timer) => timer.unref(),
   installExitHooks: installProcessExitHooks,
   // Node 20's fetch knows no proxy, CA or client certificate: node-fetch.ts does, loaded when needed.
   connect: runtimeConnect({ getEnv, readsProxyEnv: true, transport: lazyTransport(() => import("./node-fetch.ts").then((m) => m.nodeFetch)) }),

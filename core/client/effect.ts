@@ -24,7 +24,7 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import type * as Scope from "effect/Scope";
 import type { PromwireError } from "../errors.ts";
-import { pushgatewayEffect, type PushgatewayEffect } from "./pushgateway/client.ts";
+import { pushgatewayEffect, type PushgatewayEffect } from "./pushgateway/effect-client.ts";
 import type { PushgatewayOptions } from "./pushgateway/options.ts";
 import { attemptSync, makeWriter, type RemoteWriterEffect } from "./remote-write/effect-writer.ts";
 import type { RemoteWriteOptions } from "./remote-write/options.ts";
@@ -32,7 +32,7 @@ import { useEmbeddedSnappy } from "../wire/snappy-embedded.ts";
 
 useEmbeddedSnappy({ fallback: true });
 
-export type { PushgatewayEffect } from "./pushgateway/client.ts";
+export type { PushgatewayEffect } from "./pushgateway/effect-client.ts";
 export type { PushgatewayError, PushgatewayOptions } from "./pushgateway/options.ts";
 export type { RemoteWriterEffect } from "./remote-write/effect-writer.ts";
 export type { RemoteWriteOptions, WriterStats } from "./remote-write/options.ts";

@@ -1,6 +1,6 @@
 /**
  * The client API every adapter exports (`remoteWrite`, `pushgateway`, `flushAll`), built from
- * the few things a runtime hands in: how to read the environment, how to run the sender loop,
+ * the few things a runtime hands in: how to read the environment, how to unref the sender's timers,
  * and how to hook process exit. Runtime-agnostic; the adapters are the only callers, each
  * exporting the three as separate functions so that a bundler drops the ones a program does not
  * use (a Worker that only writes never carries the Pushgateway client).
@@ -9,9 +9,8 @@
 import { pushgateway as makePushgateway } from "../client/pushgateway/client.ts";
 import type { Connect, ConnectionOptions } from "../client/http/connection.ts";
 import type { PushgatewayClient } from "../client/pushgateway/options.ts";
-import type { LoopRunner } from "../client/remote-write/effect-writer.ts";
 import type { RemoteWriter } from "../client/remote-write/remote-writer.ts";
-import { makeRemoteWriter } from "../client/remote-write/writer.ts";
+import { makeRemoteWriter, type UnrefTimer } from "../client/remote-write/writer.ts";
 import { pushgatewayOptionsFromEnv, remoteWriteOptionsFromEnv, type GetEnv } from "./env-config.ts";
 import { OpenWriters } from "./open-writers.ts";
 import type { PushgatewayEnvOptions, RuntimeRemoteWriteOptions } from "./api.ts";
@@ -20,8 +19,8 @@ import type { PushgatewayEnvOptions, RuntimeRemoteWriteOptions } from "./api.ts"
 export interface RuntimeGlue {
   /** Read one environment variable (or binding). */
   readonly getEnv: GetEnv;
-  /** Start a writer's sender loop (e.g. with timers that do not keep the process alive). */
-  readonly runLoop?: LoopRunner;
+  /** Let the sender loop's timers not keep the process alive. */
+  readonly unrefTimer?: UnrefTimer;
   /** Called once, when the first writer that wants exit flushing is created. */
   readonly installExitHooks?: (writers: OpenWriters) => void;
   /** How clients connect (proxy, TLS, SigV4 and OAuth2 data forms); default: plain `fetch`. */
@@ -64,12 +63,12 @@ export function runtimeRemoteWrite(glue: RuntimeGlue, open: OpenWriters, options
   const { flushOnExit = true, exitTimeoutMs = DEFAULT_EXIT_TIMEOUT_MS, ...rest } = options;
   let resolved = remoteWriteOptionsFromEnv(glue.getEnv, rest);
   if (rest.url === undefined && glue.connectionFromEnv !== undefined) resolved = glue.connectionFromEnv(rest, resolved);
-  if (!flushOnExit) return makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive, connect: glue.connect });
+  if (!flushOnExit) return makeRemoteWriter(resolved, { unrefTimer: glue.unrefTimer, holdOpen: keepAlive, connect: glue.connect });
   if (glue.installExitHooks !== undefined && !hooked.has(open)) {
     hooked.add(open);
     glue.installExitHooks(open);
   }
-  const writer: RemoteWriter = makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive, connect: glue.connect, onClose: () => open.untrack(writer) });
+  const writer: RemoteWriter = makeRemoteWriter(resolved, { unrefTimer: glue.unrefTimer, holdOpen: keepAlive, connect: glue.connect, onClose: () => open.untrack(writer) });
   open.track(writer, exitTimeoutMs);
   return writer;
 }

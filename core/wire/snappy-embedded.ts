@@ -19,7 +19,12 @@ function base64ToBytes(b64: string): Uint8Array {
  * used only if no runtime entry registered its own by then (Workers: the compiled module).
  */
 export function useEmbeddedSnappy(options: { readonly fallback?: boolean } = {}): void {
-  setSnappySource(() => base64ToBytes(SNAPPY_WASM_BASE64), options);
+  setSnappySource(embeddedSnappyBytes, options);
+}
+
+/** The embedded WASM's bytes (decoded on each call). */
+export function embeddedSnappyBytes(): Uint8Array {
+  return base64ToBytes(SNAPPY_WASM_BASE64);
 }
 
 /** Compile the embedded WASM now (idempotent): for tools that want the cost paid up front. */

@@ -16,11 +16,19 @@ import { DecodeError, SnappyNotInitialisedError } from "../errors.ts";
 /** Where the snappy WASM comes from. */
 export type SnappyWasmSource = BufferSource | WebAssembly.Module;
 
+/**
+ * Gives the WASM: at once, or a promise of it (a runtime entry that loads its embedded copy only
+ * when something is first compressed: see {@link loadSnappy}).
+ */
+export type SnappySourceLoader = () => SnappyWasmSource | Promise<SnappyWasmSource>;
+
 /** What all copies of this module share. */
 interface SharedSnappy {
-  source?: () => SnappyWasmSource;
-  fallback?: () => SnappyWasmSource;
+  source?: SnappySourceLoader;
+  fallback?: SnappySourceLoader;
   module?: WebAssembly.Module;
+  /** The compilation from an asynchronous source, while it runs. */
+  compiling?: Promise<WebAssembly.Module>;
 }
 
 const SHARED_KEY = Symbol.for("promwire.snappy.v1");
@@ -48,7 +56,7 @@ export const DEFAULT_MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
  * The first source registered wins; a `fallback` is used only when no source was registered.
  * @example setSnappySource(() => wasmModule) // Workers: the module wrangler bundled
  */
-export function setSnappySource(source: () => SnappyWasmSource, options: { readonly fallback?: boolean } = {}): void {
+export function setSnappySource(source: SnappySourceLoader, options: { readonly fallback?: boolean } = {}): void {
   const s = shared();
   if (options.fallback === true) s.fallback ??= source;
   else s.source ??= source;
@@ -73,14 +81,44 @@ function ready(): WebAssembly.Module {
   if (wasmModule !== undefined) return wasmModule;
   const s = shared();
   if (s.module === undefined) {
-    const load = s.source ?? s.fallback;
-    if (load === undefined) throw new SnappyNotInitialisedError();
-    const source = load();
-    s.module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
+    if (s.source === undefined && s.fallback === undefined) throw new SnappyNotInitialisedError();
+    // A synchronous caller takes the first source that answers at once; an asynchronous one
+    // (a runtime entry's embedded copy, loaded on demand) is left to loadSnappy().
+    for (const load of [s.source, s.fallback]) {
+      const source = load?.();
+      if (source === undefined || source instanceof Promise) continue;
+      s.module ??= source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
+      break;
+    }
+    if (s.module === undefined) throw new SnappyNotInitialisedError(); // only an asynchronous source: loadSnappy() first
   }
   wasmExports = initSync(s.module);
   wasmModule = s.module;
   return wasmModule;
+}
+
+/**
+ * Make snappy ready, waiting for an asynchronous source (the embedded WASM of the Node, Deno and
+ * Bun entries is loaded and compiled here, the first time a writer sends). Idempotent; rejects
+ * with {@link SnappyNotInitialisedError} when no source was registered.
+ * @example await loadSnappy(); const body = compress(bytes);
+ */
+export async function loadSnappy(): Promise<void> {
+  if (wasmModule !== undefined) return;
+  const s = shared();
+  if (s.module === undefined) {
+    const load = s.source ?? s.fallback;
+    if (load === undefined) throw new SnappyNotInitialisedError();
+    s.compiling ??= (async () => {
+      const source = await load();
+      return source instanceof WebAssembly.Module ? source : WebAssembly.compile(source);
+    })().finally(() => {
+      s.compiling = undefined;
+    });
+    const module = await s.compiling;
+    s.module ??= module;
+  }
+  ready();
 }
 
 /**

@@ -1,172 +1,70 @@
 /**
- * Pushgateway client, after client_golang's `push` package: `push` (PUT, replaces the group),
- * `add` (POST, replaces same-named metrics), `delete` (DELETE the group). Everything is validated
- * before any request; a failed request reports its status and body. Effect inside
- * ({@link pushgatewayEffect}), Promise outside ({@link pushgateway}).
+ * Pushgateway client, Promise API, after client_golang's `push` package: `push` (PUT, replaces
+ * the group), `add` (POST, replaces same-named metrics), `delete` (DELETE the group). The
+ * settings are checked when the client is made (config.ts); the part that sends — the Effect
+ * client (effect-client.ts), with Effect and the body encoders — is loaded on the first request
+ * (push-engine.ts).
  */
 
-import * as Effect from "effect/Effect";
-import { ClosedError, ValidationError } from "../../errors.ts";
-import type { MetricFamily } from "../../exposition/model.ts";
-import { serializeText } from "../../exposition/serialize.ts";
+import { ClosedError } from "../../errors.ts";
 import type { Collectable } from "../../metrics/collectable.ts";
-import { attempt } from "../http/attempt.ts";
 import { splitUrlCredentials } from "../http/auth.ts";
-import { withRetry } from "../http/retry.ts";
-import { DEFAULT_RETRY, retryPolicy, type RetryPolicy } from "../http/retry-policy.ts";
-import { plainConnect, type Connect } from "../http/connection.ts";
-import type { HttpConfig, HttpRequest } from "../http/types.ts";
-import type { PushgatewayClient, PushgatewayError, PushgatewayOptions } from "./options.ts";
-import { encodeFamiliesDelimited, PROTOBUF_DELIMITED } from "./protobuf.ts";
+import { pushgatewayConfig } from "./config.ts";
+import type { PushgatewayClient, PushgatewayOptions } from "./options.ts";
+import type { PushEngine } from "./push-engine.ts";
+import type { Connect } from "../http/connection.ts";
 import { groupingPath } from "./url.ts";
 
-/** Content-Type of a text 0.0.4 body. */
-export const TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
-
-/** Pushgateway's defaults: one attempt, as client_golang's push; with `retry`, remote write's backoff. */
-const PUSHGATEWAY_RETRY: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: 1 };
-
-/** Default request timeout, ms. */
-const DEFAULT_TIMEOUT_MS = 30_000;
-
-/** The Effect form of the client. */
-export interface PushgatewayEffect {
-  readonly push: (source: Collectable) => Effect.Effect<void, PushgatewayError>;
-  readonly add: (source: Collectable) => Effect.Effect<void, PushgatewayError>;
-  readonly delete: () => Effect.Effect<void, PushgatewayError>;
-}
+export { gzip } from "./gzip.ts";
 
 /**
- * Refuse metrics Pushgateway would mangle or reject, as client_golang does (and timestamps, which it answers 400).
- * @example validateFamilies(registry.collect(), { instance: "host-1" }) // throws ValidationError on a clash
+ * The source's metrics as of now: a push sends what the registry held when it was called, not
+ * once the sender is loaded. A snapshot that throws fails the request, as it would have.
  */
-export function validateFamilies(families: readonly MetricFamily[], grouping: Readonly<Record<string, string>>): void {
-  const check = (family: string, labels: readonly string[]): void => {
-    for (let i = 0; i < labels.length; i += 2) {
-      const name = labels[i];
-      if (name === "job") throw new ValidationError("metric-has-job-label", `pushed metric ${family} already contains a job label`);
-      if (Object.hasOwn(grouping, name)) {
-        throw new ValidationError("metric-has-grouping-label", `pushed metric ${family} already contains grouping label ${name}`);
-      }
-    }
-  };
-  for (const f of families) {
-    for (const s of f.samples) {
-      check(f.name, s.labels);
-      if (s.timestamp !== undefined) throw new ValidationError("timestamp-not-allowed", `pushed metric ${f.name} carries a timestamp; Pushgateway refuses them`);
-    }
-    for (const n of f.nativeHistograms ?? []) check(f.name, n.labels);
+function snapshot(source: Collectable): Collectable {
+  try {
+    const families = source.collect();
+    return { collect: () => families };
+  } catch (e) {
+    return {
+      collect: () => {
+        throw e;
+      },
+    };
   }
 }
 
 /**
- * The client as Effects. Validation of job and grouping happens here, before anything is sent.
- * @example const pg = pushgatewayEffect({ url, job: "backup" }); yield* pg.push(registry);
- */
-export function pushgatewayEffect(options: PushgatewayOptions, connect: Connect = plainConnect): PushgatewayEffect {
-  const grouping = options.grouping ?? {};
-  const path = groupingPath(options.job, grouping);
-  const { url: base, fetch: fetchFn, auth, describeError } = connect(options);
-  const url = new URL(base.href.replace(/\/+$/, "") + path);
-  const format = options.format ?? "protobuf";
-  const http: HttpConfig = {
-    fetch: fetchFn,
-    auth,
-    headers: options.headers,
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    now: Date.now,
-    describeError,
-  };
-  const policy = retryPolicy(options.retry, PUSHGATEWAY_RETRY);
-  const call = (req: HttpRequest): Effect.Effect<void, PushgatewayError> =>
-    Effect.asVoid(withRetry(attempt(req, http), policy, { onRetry: options.onRetry }));
-  const log = options.log ?? ((m: string) => console.warn(m));
-  let warned = Object.hasOwn(grouping, "instance");
-  const compression = options.compression ?? "none";
-  if (compression !== "gzip" && compression !== "none") {
-    throw new ValidationError("option-invalid", `compression must be "gzip" or "none", got ${JSON.stringify(compression)}`);
-  }
-  let gzipWarned = false;
-
-  const send = (method: "PUT" | "POST", source: Collectable): Effect.Effect<void, PushgatewayError> =>
-    Effect.gen(function* () {
-      const families = source.collect();
-      yield* Effect.try({ try: () => validateFamilies(families, grouping), catch: (e) => e as ValidationError });
-      if (!warned) {
-        warned = true;
-        log(`promwire: pushing job ${JSON.stringify(options.job)} without an instance grouping label; pushes from several machines will overwrite each other`);
-      }
-      let body: Uint8Array;
-      if (format === "text") {
-        const text = serializeText(families);
-        // Pushgateway refuses a body that does not end with a newline.
-        body = new TextEncoder().encode(text.endsWith("\n") || text === "" ? text : `${text}\n`);
-      } else {
-        body = encodeFamiliesDelimited(families);
-      }
-      const headers: Record<string, string> = { "content-type": format === "text" ? TEXT_FORMAT : PROTOBUF_DELIMITED };
-      if (compression === "gzip") {
-        if (canGzip()) {
-          body = yield* Effect.promise(() => gzip(body));
-          headers["content-encoding"] = "gzip";
-        } else if (!gzipWarned) {
-          gzipWarned = true;
-          log("promwire: this runtime has no CompressionStream; Pushgateway bodies are sent uncompressed");
-        }
-      }
-      yield* call({ method, url, headers, body });
-    });
-
-  return {
-    push: (source) => send("PUT", source),
-    add: (source) => send("POST", source),
-    delete: () => call({ method: "DELETE", url, headers: {} }),
-  };
-}
-
-/**
- * A Pushgateway client.
+ * A Pushgateway client. Throws `ValidationError` for a bad job, grouping label or option.
+ * `connect` (default: plain `fetch`) is the runtime's: proxy, TLS and the SigV4/OAuth2 data forms.
  *
  * @example
  * const pg = pushgateway({ url: "http://localhost:9091", job: "db_backup", grouping: { instance: host } });
  * await pg.push(registry);   // PUT
  * await pg.delete();
  */
-export function pushgateway(options: PushgatewayOptions, connect: Connect = plainConnect): PushgatewayClient {
-  const e = pushgatewayEffect(options, connect);
-  const { url } = splitUrlCredentials(options.url, undefined);
+export function pushgateway(options: PushgatewayOptions, connect?: Connect): PushgatewayClient {
+  const config = pushgatewayConfig(options, connect);
+  let engine: Promise<PushEngine> | undefined;
+  const load = (): Promise<PushEngine> => (engine ??= import("./push-engine.ts").then((m) => m.attachPushgateway(config)));
   let closing: Promise<void> | undefined;
-  const open = <T>(run: () => Promise<T>): Promise<T> => (closing === undefined ? run() : Promise.reject(new ClosedError("the Pushgateway client is closed")));
+  const refused = (): Promise<never> => Promise.reject(new ClosedError("the Pushgateway client is closed"));
   return {
-    push: (source) => open(() => Effect.runPromise(e.push(source))),
-    add: (source) => open(() => Effect.runPromise(e.add(source))),
-    delete: () => Effect.runPromise(e.delete()),
+    push: (source) => (closing === undefined ? ((s) => load().then((e) => e.push(s)))(snapshot(source)) : refused()),
+    add: (source) => (closing === undefined ? ((s) => load().then((e) => e.add(s)))(snapshot(source)) : refused()),
+    delete: () => load().then((e) => e.delete()),
     close(closeOptions = {}) {
       closing ??= (async () => {
         if (options.deleteOnClose !== true) return;
         const grace = closeOptions.graceMs ?? 0;
         if (grace > 0) await new Promise((resolve) => setTimeout(resolve, grace));
-        await Effect.runPromise(e.delete());
+        await (await load()).delete();
       })();
       return closing;
     },
     get closed() {
       return closing !== undefined;
     },
-    url: url.href.replace(/\/+$/, "") + groupingPath(options.job, options.grouping ?? {}),
+    url: splitUrlCredentials(options.url, undefined).url.href.replace(/\/+$/, "") + groupingPath(options.job, config.grouping),
   };
-}
-
-/** Whether this runtime has a gzip `CompressionStream` (Node ≥ 18, Deno, Bun, workerd, browsers). */
-function canGzip(): boolean {
-  return typeof CompressionStream === "function";
-}
-
-/**
- * Gzip bytes with the runtime's `CompressionStream`.
- * @example const body = await gzip(new TextEncoder().encode("up 1\n"));
- */
-export async function gzip(input: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([input as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
 }

@@ -1,25 +1,24 @@
 /**
- * The remote-write writer, Effect first: the shared state (state.ts), the intake (intake.ts) and
- * the sender loop (sender.ts) exposed as Effects. The Promise API (writer.ts) and the Effect
- * services (`promwire/effect`) are both derived from {@link makeWriter}.
+ * The remote-write writer, Effect first: the front that takes data (writer-front.ts) and the
+ * sender loop (sender.ts) exposed as Effects. The Promise API (writer.ts, through
+ * send-engine.ts) and the Effect services (`promwire/effect`) are both derived from
+ * {@link effectWriter}.
  */
 
 import * as Deferred from "effect/Deferred";
 import * as Effect from "effect/Effect";
 import * as Fiber from "effect/Fiber";
 import { ClosedError, PromwireError, RejectedError } from "../../errors.ts";
-import { parseExposition } from "../../exposition/parse.ts";
-import { familiesToSeries } from "../../exposition/to-series.ts";
 import type { Collectable } from "../../metrics/collectable.ts";
 import { WriteRequestEncoder } from "../../wire/encode.ts";
 import type { MetricMetadata, ProtocolVersion, Series } from "../../wire/types.ts";
-import { plainConnect, type Connect } from "../http/connection.ts";
-import { Intake } from "./intake.ts";
+import type { Connect } from "../http/connection.ts";
 import { notify } from "./notify.ts";
-import { resolveOptions, type RemoteWriteOptions, type WriterStats } from "./options.ts";
+import type { RemoteWriteOptions, WriterStats } from "./options.ts";
 import type { CloseOptions } from "./remote-writer.ts";
 import { senderLoop, type SenderDeps } from "./sender.ts";
-import { WriterState } from "./state.ts";
+import { settled } from "./state-effects.ts";
+import { WriterFront } from "./writer-front.ts";
 
 /** Starts a writer's sender loop: on Effect's default runtime, in an Effect user's context, or with timers that let a process end. */
 export type LoopRunner = (loop: Effect.Effect<void>) => Fiber.Fiber<void>;
@@ -67,16 +66,23 @@ export function attemptSync<A>(f: () => A): Effect.Effect<A, PromwireError> {
  * and OAuth2 data forms) is the runtime's.
  * @example const rw = makeWriter({ url }); yield* rw.collect(registry); yield* rw.close();
  */
-export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = (loop) => Effect.runFork(loop), connect: Connect = plainConnect): RemoteWriterEffect {
-  const resolved = resolveOptions(options);
-  const now = options.now ?? Date.now;
-  const { url, fetch: fetchFn, auth, describeError } = connect({ ...options, now });
-  const log = options.log ?? ((m: string) => console.warn(m));
-  const state = new WriterState(resolved.protocol, resolved.maxPendingSamples);
-  const intake = new Intake(state, options, resolved, now);
+export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = defaultLoopRunner, connect?: Connect): RemoteWriterEffect {
+  return effectWriter(new WriterFront(options, connect), runLoop);
+}
+
+/** Runs a sender loop on Effect's default runtime. */
+export const defaultLoopRunner: LoopRunner = (loop) => Effect.runFork(loop);
+
+/**
+ * The Effect writer on a front that may already hold data (the Promise API queues data before
+ * its sender is loaded): the sender loop starts now if there is, else with the first data.
+ * @example const rw = effectWriter(new WriterFront({ url }), defaultLoopRunner);
+ */
+export function effectWriter(front: WriterFront, runLoop: LoopRunner): RemoteWriterEffect {
+  const { options, resolved, state, intake, now, log } = front;
   const deps: SenderDeps = {
-    url,
-    http: { fetch: fetchFn, auth, headers: options.headers, timeoutMs: resolved.timeoutMs, now, describeError },
+    url: front.url,
+    http: { fetch: front.fetch, auth: front.auth, headers: options.headers, timeoutMs: resolved.timeoutMs, now, describeError: front.describeError },
     options: resolved,
     encoder: new WriteRequestEncoder(),
     now,
@@ -88,19 +94,16 @@ export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = (l
   };
   let fiber: Fiber.Fiber<void> | undefined;
   let closing: Deferred.Deferred<WriterStats> | undefined;
-
-  const enqueue = (series: readonly Series[], metadata: readonly MetricMetadata[] | undefined): void => {
-    if (state.closed) throw new ClosedError();
-    const wake = intake.add(series, metadata);
-    if (state.queue.isEmpty) return;
+  const start = (): void => {
     fiber ??= runLoop(senderLoop(state, deps));
-    if (wake) state.signal();
   };
+  front.onData = start;
+  if (!state.queue.isEmpty) start();
 
   const stop = (closeOptions: CloseOptions): Effect.Effect<WriterStats> =>
     Effect.gen(function* () {
       const drain = Effect.gen(function* () {
-        yield* state.settled;
+        yield* settled(state);
         if (closeOptions.markStale && state.delivered.size > 0) {
           const t = now();
           const stale: Series[] = [];
@@ -109,8 +112,8 @@ export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = (l
           }
           // Labels already carry the external labels; merging again is a no-op.
           if (intake.add(stale, undefined)) state.signal();
-          fiber ??= runLoop(senderLoop(state, deps));
-          yield* state.settled;
+          start();
+          yield* settled(state);
         }
       });
       const limit = closeOptions.timeoutMs;
@@ -129,20 +132,10 @@ export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = (l
     });
 
   return {
-    write: (series, metadata) => attemptSync(() => enqueue(series, metadata)) as Effect.Effect<void, ClosedError>,
-    collect: (source) =>
-      attemptSync(() => {
-        if (state.closed) throw new ClosedError();
-        const { series, metadata } = familiesToSeries(source.collect(), { timestamp: now(), version: state.protocol });
-        enqueue(series, metadata);
-      }),
-    writeText: (text) =>
-      attemptSync(() => {
-        if (state.closed) throw new ClosedError();
-        const { series, metadata } = familiesToSeries(parseExposition(text), { timestamp: now(), version: state.protocol });
-        enqueue(series, metadata);
-      }),
-    flush: Effect.map(state.settled, () => state.stats()),
+    write: (series, metadata) => attemptSync(() => front.write(series, metadata)) as Effect.Effect<void, ClosedError>,
+    collect: (source) => attemptSync(() => front.collect(source)),
+    writeText: (text) => attemptSync(() => front.writeText(text)),
+    flush: Effect.map(settled(state), () => state.stats()),
     close: (closeOptions = {}) =>
       Effect.suspend(() => {
         if (closing !== undefined) return Deferred.await(closing);
@@ -153,12 +146,7 @@ export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = (l
         return stop(closeOptions).pipe(Effect.onExit((exit) => Deferred.done(done, exit)));
       }),
     stats: Effect.sync(() => state.stats()),
-    metrics: {
-      collect: () => {
-        state.metrics.pending = state.queue.samples;
-        return state.metrics.collect();
-      },
-    },
+    metrics: front.metrics,
     protocol: Effect.sync(() => state.protocol),
     isClosed: () => state.closed,
     currentProtocol: () => state.protocol,

@@ -10,6 +10,7 @@ import * as Exit from "effect/Exit";
 import * as Result from "effect/Result";
 import { HttpError, PromwireError, RejectedError, type RejectReason } from "../../errors.ts";
 import type { WriteRequestEncoder } from "../../wire/encode.ts";
+import { isSnappyReady, loadSnappy } from "../../wire/snappy.ts";
 import { CONTENT_TYPE, PROTOCOL_HEADER_VERSION } from "../../wire/types.ts";
 import { attempt } from "../http/attempt.ts";
 import { redactUrl } from "../http/auth.ts";
@@ -20,6 +21,7 @@ import { encodeBatch, type EncodedRequest } from "./batch.ts";
 import { notify } from "./notify.ts";
 import type { FailureInfo, ResolvedOptions, WriteRetryNotice } from "./options.ts";
 import { entrySize, type Entry } from "./pending.ts";
+import { awaitSignal } from "./state-effects.ts";
 import type { WriterState } from "./state.ts";
 
 /** What the loop needs besides the state. */
@@ -152,6 +154,9 @@ function deliver(state: WriterState, deps: SenderDeps, req: EncodedRequest): Eff
 /** Encode entries with the writer's current protocol and deliver every resulting request. */
 export function sendEntries(state: WriterState, deps: SenderDeps, entries: readonly Entry[]): Effect.Effect<void> {
   return Effect.gen(function* () {
+    // An embedded WASM loaded on demand is compiled before the first compress; a missing one
+    // fails the encode below with SnappyNotInitialisedError, as it always did.
+    if (!isSnappyReady()) yield* Effect.promise(() => loadSnappy().catch(() => undefined));
     const outcome = encodeBatch(deps.encoder, entries, {
       version: state.protocol,
       maxBytes: deps.options.maxRequestBytes,
@@ -189,11 +194,11 @@ export function senderLoop(state: WriterState, deps: SenderDeps): Effect.Effect<
       const next = decide(state, deps);
       if (next === "exit") return;
       if (next === undefined) {
-        yield* state.awaitSignal;
+        yield* awaitSignal(state);
         continue;
       }
       if (typeof next === "number") {
-        yield* Effect.raceFirst(state.awaitSignal, Effect.sleep(next));
+        yield* Effect.raceFirst(awaitSignal(state), Effect.sleep(next));
         continue;
       }
       const entries = state.queue.take(deps.options.maxSamplesPerRequest);

@@ -1,9 +1,11 @@
 /**
  * The mutable state a writer's Promise API and its Effect sender loop share. JavaScript runs one
- * thing at a time, so plain fields suffice; the only hand-off is the wake-up signal.
+ * thing at a time, so plain fields suffice; the only hand-offs are the wake-up signal and the
+ * flush waiters. Plain code (no Effect): a writer takes data before its sender is loaded; the
+ * sender wraps {@link WriterState.onSignal} and {@link WriterState.onSettled} as Effects
+ * (state-effects.ts).
  */
 
-import * as Effect from "effect/Effect";
 import type { Labels, ProtocolVersion } from "../../wire/types.ts";
 import { PendingQueue } from "./pending.ts";
 import type { WriterStats } from "./options.ts";
@@ -53,21 +55,24 @@ export class WriterState {
     w?.();
   }
 
-  /** An Effect that completes at the next {@link signal} (at once if one came since the last wait). */
-  readonly awaitSignal: Effect.Effect<void> = Effect.callback<void>((resume) => {
+  /**
+   * Call `wake` at the next {@link signal} (at once if one came since the last wait). Returns
+   * how to cancel the wait.
+   */
+  onSignal(wake: () => void): () => void {
     if (this.signalled) {
       this.signalled = false;
-      resume(Effect.void);
-      return;
+      wake();
+      return () => {};
     }
     this.wakeup = () => {
       this.signalled = false;
-      resume(Effect.void);
+      wake();
     };
-    return Effect.sync(() => {
+    return () => {
       this.wakeup = undefined;
-    });
-  });
+    };
+  }
 
   /** Lowest sequence number not yet sent, failed or dropped. */
   lowestUnsettled(): number {
@@ -75,24 +80,24 @@ export class WriterState {
   }
 
   /**
-   * Completes once everything enqueued before it started is settled (sent, failed or dropped).
-   * Interrupting it (a close timeout) removes its waiter.
+   * Call `done` once everything enqueued before this call is settled (sent, failed or dropped);
+   * at once when it already is. Returns how to cancel the wait (a close timeout interrupts it).
    */
-  readonly settled: Effect.Effect<void> = Effect.callback<void>((resume) => {
+  onSettled(done: () => void): () => void {
     const target = this.queue.lastSeq;
     if (this.lowestUnsettled() > target) {
-      resume(Effect.void);
-      return;
+      done();
+      return () => {};
     }
     this.flushTarget = Math.max(this.flushTarget, target);
-    const waiter: Waiter = { target, resolve: () => resume(Effect.void) };
+    const waiter: Waiter = { target, resolve: done };
     this.waiters.push(waiter);
     this.signal();
-    return Effect.sync(() => {
+    return () => {
       const i = this.waiters.indexOf(waiter);
       if (i >= 0) this.waiters.splice(i, 1);
-    });
-  });
+    };
+  }
 
   /** Resolve the flush waiters whose data is all settled. */
   settle(): void {

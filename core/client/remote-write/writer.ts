@@ -1,19 +1,24 @@
 /**
- * The remote-write writer, Promise API: derived once from the Effect writer (effect-writer.ts).
- * Writes enqueue and return at once; the sender loop batches, sends and retries in the
- * background; `flush()` and `close()` wait for it.
+ * The remote-write writer, Promise API. Writes go to the writer's front (writer-front.ts) and
+ * return at once; the sender — the Effect writer (effect-writer.ts), with Effect, the encoders
+ * and snappy — is loaded when the first data is queued or `flush()`/`close()` is first called
+ * (send-engine.ts), and from then on `flush()` and `close()` are the Effect writer's, run as
+ * promises. A job pays for the sender only once it has something to send.
  */
 
-import * as Effect from "effect/Effect";
-import { makeWriter, type LoopRunner, type RemoteWriterEffect } from "./effect-writer.ts";
 import type { RemoteWriteOptions, WriterStats } from "./options.ts";
 import type { RemoteWriter } from "./remote-writer.ts";
 import type { Connect } from "../http/connection.ts";
+import type { SendEngine } from "./send-engine.ts";
+import { WriterFront } from "./writer-front.ts";
+
+/** Lets a timer not keep the process alive (a runtime's own way: Node's `unref`, `Deno.unrefTimer`). */
+export type UnrefTimer = (timer: ReturnType<typeof setTimeout>) => void;
 
 /** What a runtime adds to a writer, handed in at construction. */
 export interface WriterHooks {
-  /** Starts the sender loop (default: Effect's default runtime). */
-  readonly runLoop?: LoopRunner;
+  /** The sender loop's sleeps (flush deadline, retry backoff) release their timers with this. */
+  readonly unrefTimer?: UnrefTimer;
   /**
    * Wraps every pending `flush()`/`close()` promise, e.g. to keep a process alive while it waits
    * (the loop's own timers may not).
@@ -26,41 +31,53 @@ export interface WriterHooks {
 }
 
 /**
- * The Promise form of an Effect writer.
- * @example const rw = promiseWriter(makeWriter({ url }));
+ * Create a remote-write writer with hooks (runtime entries use this; see `remoteWrite`).
+ * @example const rw = makeRemoteWriter({ url }, { unrefTimer: (t) => t.unref() });
  */
-export function promiseWriter(w: RemoteWriterEffect, hooks: WriterHooks = {}): RemoteWriter {
+export function makeRemoteWriter(options: RemoteWriteOptions, hooks: WriterHooks = {}): RemoteWriter {
+  const front = new WriterFront(options, hooks.connect);
   const hold = hooks.holdOpen ?? (<T>(p: Promise<T>): Promise<T> => p);
+  let engine: Promise<SendEngine> | undefined;
+  const load = (): Promise<SendEngine> =>
+    (engine ??= import("./send-engine.ts").then((m) => m.attachSender(front, hooks.unrefTimer)));
+  front.onData = () => {
+    // The loop starts once the sender is loaded (then with this data); a failed load is said
+    // once here, and again by whoever waits on flush() or close().
+    load().catch((e: unknown) => front.log(`promwire: the remote-write sender could not be loaded: ${e instanceof Error ? e.message : String(e)}`));
+  };
   let closing: Promise<WriterStats> | undefined;
   return {
-    collect: (source) => Effect.runSync(w.collect(source)),
-    write: (series, metadata) => Effect.runSync(w.write(series, metadata)),
-    writeText: (text) => Effect.runSync(w.writeText(text)),
-    flush: () => hold(Effect.runPromise(w.flush)),
-    close(options) {
+    collect: (source) => front.collect(source),
+    write: (series, metadata) => front.write(series, metadata),
+    writeText: (text) => front.writeText(text),
+    // Until the sender is loaded nothing was ever queued: there is nothing to wait for, and the
+    // Effect writer would answer with these same counts.
+    flush: () => (engine === undefined ? Promise.resolve(front.state.stats()) : hold(load().then((e) => e.flush()))),
+    close(options = {}) {
       if (closing === undefined) {
         hooks.onClose?.();
-        closing = hold(Effect.runPromise(w.close(options)));
+        // Refuse writes from now on, not only once the sender is loaded.
+        front.state.closed = true;
+        if (engine === undefined) {
+          closing = Promise.resolve(front.state.stats());
+        } else {
+          const started = Date.now();
+          // The close deadline counts from this call, the sender's loading included.
+          const left = (o: typeof options): typeof options => (o.timeoutMs === undefined ? o : { ...o, timeoutMs: Math.max(0, o.timeoutMs - (Date.now() - started)) });
+          closing = hold(load().then((e) => e.close(left(options))));
+        }
       }
       return closing;
     },
-    stats: w.currentStats,
-    metrics: w.metrics,
+    stats: () => front.state.stats(),
+    metrics: front.metrics,
     get protocol() {
-      return w.currentProtocol();
+      return front.state.protocol;
     },
     get closed() {
-      return w.isClosed();
+      return front.state.closed;
     },
   };
-}
-
-/**
- * Create a remote-write writer with hooks (runtime entries use this; see `remoteWrite`).
- * @example const rw = makeRemoteWriter({ url }, { runLoop: (loop) => Effect.runFork(loop) });
- */
-export function makeRemoteWriter(options: RemoteWriteOptions, hooks: WriterHooks = {}): RemoteWriter {
-  return promiseWriter(makeWriter(options, hooks.runLoop, hooks.connect), hooks);
 }
 
 /**

@@ -1,0 +1,30 @@
+/**
+ * What a Promise Pushgateway client loads on its first request (client.ts): the Effect client
+ * (effect-client.ts) — with Effect, the HTTP attempt and its retries, and the body encoders —
+ * run as promises. A program that never pushes never loads it.
+ */
+
+import * as Effect from "effect/Effect";
+import type { Collectable } from "../../metrics/collectable.ts";
+import type { PushgatewayConfig } from "./config.ts";
+import { pushgatewayEffectOf } from "./effect-client.ts";
+
+/** The Effect client's requests, run as promises. */
+export interface PushEngine {
+  push(source: Collectable): Promise<void>;
+  add(source: Collectable): Promise<void>;
+  delete(): Promise<void>;
+}
+
+/**
+ * Run the Effect client on checked settings.
+ * @example const engine = attachPushgateway(pushgatewayConfig(options)); await engine.push(registry);
+ */
+export function attachPushgateway(config: PushgatewayConfig): PushEngine {
+  const e = pushgatewayEffectOf(config);
+  return {
+    push: (source) => Effect.runPromise(e.push(source)),
+    add: (source) => Effect.runPromise(e.add(source)),
+    delete: () => Effect.runPromise(e.delete()),
+  };
+}

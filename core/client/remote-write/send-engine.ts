@@ -1,0 +1,36 @@
+/**
+ * What a Promise writer loads when it first has something to send (writer.ts): the Effect
+ * writer (effect-writer.ts) run on the writer's front. This module and what it imports — Effect,
+ * the sender loop, the HTTP attempt and its retries, the encoders, snappy — are what a job pays
+ * for only once it sends; until then `collect`/`write` only queue.
+ */
+
+import * as Effect from "effect/Effect";
+import { loadSnappy } from "../../wire/snappy.ts";
+import { defaultLoopRunner, effectWriter } from "./effect-writer.ts";
+import { unrefLoopRunner } from "./loop-runner.ts";
+import type { WriterStats } from "./options.ts";
+import type { CloseOptions } from "./remote-writer.ts";
+import type { WriterFront } from "./writer-front.ts";
+import type { UnrefTimer } from "./writer.ts";
+
+/** The Effect writer's `flush` and `close`, run as promises. */
+export interface SendEngine {
+  flush(): Promise<WriterStats>;
+  close(options?: CloseOptions): Promise<WriterStats>;
+}
+
+/**
+ * Run the Effect writer on `front` (its sender loop starts at once if data is queued), with
+ * sleeps whose timers `unref` releases when given.
+ * @example const engine = attachSender(front, (t) => t.unref()); await engine.close();
+ */
+export function attachSender(front: WriterFront, unref?: UnrefTimer): SendEngine {
+  // Compile snappy now, while the loop waits for its batch; the first encode awaits it (sender.ts).
+  loadSnappy().catch(() => {});
+  const w = effectWriter(front, unref === undefined ? defaultLoopRunner : unrefLoopRunner(unref));
+  return {
+    flush: () => Effect.runPromise(w.flush),
+    close: (options) => Effect.runPromise(w.close(options)),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The part of a remote-write writer that takes data: options checked, series queued, counts
+ * kept. Plain, synchronous code (no Effect, no encoder): `collect`, `write` and `writeText`
+ * return before anything is sent, so a job pays for the sender — Effect, the encoders, snappy —
+ * only once it has something to send (the sender is loaded then: see writer.ts). The Effect
+ * writer (effect-writer.ts) runs its sender loop on this same front.
+ */
+
+import { ClosedError } from "../../errors.ts";
+import { parsePage } from "../../exposition/parse-page.ts";
+import { familiesToSeries } from "../../exposition/to-series.ts";
+import type { Collectable } from "../../metrics/collectable.ts";
+import type { MetricMetadata, Series } from "../../wire/types.ts";
+import type { Auth } from "../http/auth.ts";
+import { plainConnect, type Connect } from "../http/connection.ts";
+import type { AttemptError, FetchLike } from "../http/types.ts";
+import { Intake } from "./intake.ts";
+import { resolveOptions, type RemoteWriteOptions, type ResolvedOptions } from "./options.ts";
+import { WriterState } from "./state.ts";
+
+export class WriterFront {
+  readonly resolved: ResolvedOptions;
+  /** The endpoint without credentials (they are in {@link auth}). */
+  readonly url: URL;
+  readonly auth: Auth | undefined;
+  readonly fetch: FetchLike;
+  readonly describeError: ((err: unknown, url: URL) => Promise<AttemptError>) | undefined;
+  readonly now: () => number;
+  readonly log: (message: string) => void;
+  readonly state: WriterState;
+  readonly intake: Intake;
+  /**
+   * Called after each write that left data queued: the sender starts (or is loaded) here. Set by
+   * whoever runs the sender.
+   */
+  onData: () => void = () => {};
+
+  /**
+   * Throws `ValidationError` for bad options, `TypeError` for a bad URL: before anything is
+   * queued. `connect` (default: plain `fetch`) is the runtime's: proxy, TLS, SigV4/OAuth2 data forms.
+   */
+  constructor(
+    readonly options: RemoteWriteOptions,
+    connect: Connect = plainConnect,
+  ) {
+    this.resolved = resolveOptions(options);
+    this.now = options.now ?? Date.now;
+    const { url, fetch, auth, describeError } = connect({ ...options, now: this.now });
+    this.url = url;
+    this.auth = auth;
+    this.fetch = fetch;
+    this.describeError = describeError;
+    this.log = options.log ?? ((m: string) => console.warn(m));
+    this.state = new WriterState(this.resolved.protocol, this.resolved.maxPendingSamples);
+    this.intake = new Intake(this.state, options, this.resolved, this.now);
+  }
+
+  /** Enqueue series; throws {@link ClosedError} after close. */
+  write(series: readonly Series[], metadata?: readonly MetricMetadata[]): void {
+    const { state } = this;
+    if (state.closed) throw new ClosedError();
+    const wake = this.intake.add(series, metadata);
+    if (state.queue.isEmpty) return;
+    this.onData();
+    if (wake) state.signal();
+  }
+
+  /** Snapshot a registry (or any Collectable) now and enqueue it. */
+  collect(source: Collectable): void {
+    if (this.state.closed) throw new ClosedError();
+    const { series, metadata } = familiesToSeries(source.collect(), { timestamp: this.now(), version: this.state.protocol });
+    this.write(series, metadata);
+  }
+
+  /** Parse exposition text and enqueue it; throws `ParseError` on a bad page (nothing is queued then). */
+  writeText(text: string): void {
+    if (this.state.closed) throw new ClosedError();
+    const { series, metadata } = familiesToSeries(parsePage(text), { timestamp: this.now(), version: this.state.protocol });
+    this.write(series, metadata);
+  }
+
+  /** The writer's own metrics, pending count current. */
+  readonly metrics: Collectable = {
+    collect: () => {
+      this.state.metrics.pending = this.state.queue.samples;
+      return this.state.metrics.collect();
+    },
+  };
+}
