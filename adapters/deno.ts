@@ -2,7 +2,8 @@
  * promwire for Deno: snappy's WASM embedded (compiled on first use, no file access), Deno's
  * `fetch`, configuration from `Deno.env` when no URL is given, and open writers flushed when the
  * program ends or is signalled (see deno-hooks.ts). Runs with `--allow-net` alone when the code
- * passes a URL; add `--allow-env` for configuration from the environment.
+ * passes a URL; add `--allow-env` for configuration from the environment, and
+ * `--allow-read=DIR --allow-write=DIR` for a `spool: { dir: DIR }`.
  *
  * @example
  * import { Gauge, Registry, remoteWrite } from "jsr:@promwire/promwire/deno";
@@ -14,6 +15,7 @@ import type { RuntimeClientApi } from "../core/runtime/api.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
 import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { denoGetEnv, denoUnref, installDenoExitHooks } from "./deno-hooks.ts";
+import { openDenoSpool } from "./spool-deno.ts";
 import { useEmbeddedSnappy } from "../core/wire/snappy-embedded.ts";
 import { unrefLoopRunner } from "./unref-loop-runner.ts";
 
@@ -21,7 +23,7 @@ useEmbeddedSnappy();
 
 export * from "../core/runtime/entry.ts";
 
-const glue: RuntimeGlue = { getEnv: denoGetEnv, runLoop: unrefLoopRunner(denoUnref), installExitHooks: installDenoExitHooks };
+const glue: RuntimeGlue = { getEnv: denoGetEnv, runLoop: unrefLoopRunner(denoUnref), installExitHooks: installDenoExitHooks, openSpool: openDenoSpool };
 const open = /* @__PURE__ */ new OpenWriters();
 
 /** A remote-write writer (options from `Deno.env` when no `url` is given). */

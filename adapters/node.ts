@@ -1,7 +1,8 @@
 /**
  * promwire for Node.js: snappy's WASM embedded (compiled on first use, no file access), the
  * global `fetch`, configuration from `process.env` when no URL is given, and open writers flushed
- * on `beforeExit` and on SIGTERM/SIGINT (within `exitTimeoutMs`, then the signal takes effect).
+ * on `beforeExit` and on SIGTERM/SIGINT (within `exitTimeoutMs`, then the signal takes effect);
+ * with `spool: { dir }`, what could not be delivered is kept there (node:fs) for the next run.
  *
  * @example
  * import { Counter, Registry, remoteWrite } from "promwire/node";
@@ -14,6 +15,7 @@ import type { RuntimeClientApi } from "../core/runtime/api.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
 import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { installProcessExitHooks } from "./process-hooks.ts";
+import { openNodeSpool } from "./spool-node.ts";
 import { useEmbeddedSnappy } from "../core/wire/snappy-embedded.ts";
 import { unrefLoopRunner } from "./unref-loop-runner.ts";
 
@@ -25,6 +27,7 @@ const glue: RuntimeGlue = {
   getEnv: (name) => process.env[name],
   runLoop: unrefLoopRunner((timer) => timer.unref()),
   installExitHooks: installProcessExitHooks,
+  openSpool: openNodeSpool,
 };
 const open = /* @__PURE__ */ new OpenWriters();
 

@@ -29,7 +29,8 @@ export interface RuntimeClientApi {
   /**
    * A remote-write writer. Without `options.url`, the options come from the environment
    * (`PROMWIRE_REMOTE_WRITE_URL`, `PROMWIRE_USERNAME`/`PROMWIRE_PASSWORD` or
-   * `PROMWIRE_BEARER_TOKEN`, `PROMWIRE_PROTOCOL`, `PROMWIRE_EXTERNAL_LABELS`, `PROMWIRE_TIMEOUT_MS`).
+   * `PROMWIRE_BEARER_TOKEN`, `PROMWIRE_PROTOCOL`, `PROMWIRE_EXTERNAL_LABELS`, `PROMWIRE_TIMEOUT_MS`,
+   * `PROMWIRE_SPOOL_DIR`).
    */
   remoteWrite(options?: RuntimeRemoteWriteOptions): RemoteWriter;
   /** A Pushgateway client; without `options.url`, `PROMWIRE_PUSHGATEWAY_URL` (and `PROMWIRE_JOB`, credentials). */

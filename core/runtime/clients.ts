@@ -8,9 +8,10 @@
 
 import { pushgateway as makePushgateway } from "../client/pushgateway/client.ts";
 import type { PushgatewayClient } from "../client/pushgateway/options.ts";
-import type { LoopRunner } from "../client/remote-write/effect-writer.ts";
+import type { LoopRunner, OpenSpool } from "../client/remote-write/effect-writer.ts";
+import type { RemoteWriteOptions } from "../client/remote-write/options.ts";
 import type { RemoteWriter } from "../client/remote-write/remote-writer.ts";
-import { makeRemoteWriter } from "../client/remote-write/writer.ts";
+import { makeRemoteWriterInternals } from "../client/remote-write/writer.ts";
 import { pushgatewayOptionsFromEnv, remoteWriteOptionsFromEnv, type GetEnv } from "./env-config.ts";
 import { OpenWriters } from "./open-writers.ts";
 import type { PushgatewayEnvOptions, RuntimeRemoteWriteOptions } from "./api.ts";
@@ -23,6 +24,10 @@ export interface RuntimeGlue {
   readonly runLoop?: LoopRunner;
   /** Called once, when the first writer that wants exit flushing is created. */
   readonly installExitHooks?: (writers: OpenWriters) => void;
+  /** Opens `spool` directories; a runtime without a file system leaves it out, and the option is refused. */
+  readonly openSpool?: OpenSpool;
+  /** This runtime's defaults for options the code leaves out (e.g. `shards: 1` on Workers). */
+  readonly defaults?: Partial<RemoteWriteOptions>;
 }
 
 /** How long an exit hook waits for the writers' flush by default, ms. */
@@ -51,15 +56,16 @@ const hooked = new WeakSet<OpenWriters>();
  */
 export function runtimeRemoteWrite(glue: RuntimeGlue, open: OpenWriters, options: RuntimeRemoteWriteOptions = {}): RemoteWriter {
   const { flushOnExit = true, exitTimeoutMs = DEFAULT_EXIT_TIMEOUT_MS, ...rest } = options;
-  const resolved = remoteWriteOptionsFromEnv(glue.getEnv, rest);
-  if (!flushOnExit) return makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive });
+  const resolved = { ...glue.defaults, ...remoteWriteOptionsFromEnv(glue.getEnv, rest) };
+  const hooks = { runLoop: glue.runLoop, holdOpen: keepAlive, openSpool: glue.openSpool };
+  if (!flushOnExit) return makeRemoteWriterInternals(resolved, hooks).writer;
   if (glue.installExitHooks !== undefined && !hooked.has(open)) {
     hooked.add(open);
     glue.installExitHooks(open);
   }
-  const writer: RemoteWriter = makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive, onClose: () => open.untrack(writer) });
-  open.track(writer, exitTimeoutMs);
-  return writer;
+  const made = makeRemoteWriterInternals(resolved, { ...hooks, onClose: () => open.untrack(made.writer) });
+  open.track(made.writer, exitTimeoutMs, made.spoolNow);
+  return made.writer;
 }
 
 /**

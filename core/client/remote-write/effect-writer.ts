@@ -7,7 +7,7 @@
 import * as Deferred from "effect/Deferred";
 import * as Effect from "effect/Effect";
 import * as Fiber from "effect/Fiber";
-import { ClosedError, PromwireError, RejectedError } from "../../errors.ts";
+import { ClosedError, PromwireError, ValidationError } from "../../errors.ts";
 import { parseExposition } from "../../exposition/parse.ts";
 import { familiesToSeries } from "../../exposition/to-series.ts";
 import type { Collectable } from "../../metrics/collectable.ts";
@@ -16,11 +16,34 @@ import type { MetricMetadata, ProtocolVersion, Series } from "../../wire/types.t
 import { splitUrlCredentials } from "../http/auth.ts";
 import type { FetchLike } from "../http/types.ts";
 import { Intake } from "./intake.ts";
-import { notify } from "./notify.ts";
-import { resolveOptions, type RemoteWriteOptions, type WriterStats } from "./options.ts";
+import { resolveOptions, type RemoteWriteOptions, type SpoolOptions, type WriterStats } from "./options.ts";
 import type { CloseOptions } from "./remote-writer.ts";
-import { senderLoop, type SenderDeps } from "./sender.ts";
+import { encodeEntries, reportFailed, senderLoop, spoolRequests, type SenderDeps } from "./sender.ts";
+import type { SpoolHandle } from "./spool/handle.ts";
 import { WriterState } from "./state.ts";
+
+/**
+ * Opens a writer's spool: given by a runtime with a file system (see spool/spool.ts), so that
+ * the spool's code stays out of the writers of runtimes without one.
+ */
+export type OpenSpool = (options: SpoolOptions, target: URL) => SpoolHandle;
+
+/** What a runtime adds to the Effect writer. */
+export interface WriterExtras {
+  readonly openSpool?: OpenSpool;
+}
+
+/** A writer and what only promwire's own code uses of it. */
+export interface WriterInternals {
+  readonly writer: RemoteWriterEffect;
+  /**
+   * In a process's last moments (a signal the CLI reports, `process.exit()`): write everything
+   * not yet delivered to the spool, synchronously. Returns the samples spooled (0 without a spool).
+   */
+  readonly spoolNow: () => number;
+  /** The spool, if any. */
+  readonly spool: SpoolHandle | undefined;
+}
 
 /** Starts a writer's sender loop: on Effect's default runtime, in an Effect user's context, or with timers that let a process end. */
 export type LoopRunner = (loop: Effect.Effect<void>) => Fiber.Fiber<void>;
@@ -67,9 +90,22 @@ export function attemptSync<A>(f: () => A): Effect.Effect<A, PromwireError> {
  * default runtime).
  * @example const rw = makeWriter({ url }); yield* rw.collect(registry); yield* rw.close();
  */
-export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = (loop) => Effect.runFork(loop)): RemoteWriterEffect {
+export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = (loop) => Effect.runFork(loop), extras: WriterExtras = {}): RemoteWriterEffect {
+  return makeWriterInternals(options, runLoop, extras).writer;
+}
+
+/**
+ * {@link makeWriter}, with the internals promwire's runtimes and CLI use.
+ * @example const { writer, spoolNow } = makeWriterInternals({ url, spool: { dir } }, runLoop, { openSpool });
+ */
+export function makeWriterInternals(options: RemoteWriteOptions, runLoop: LoopRunner = (loop) => Effect.runFork(loop), extras: WriterExtras = {}): WriterInternals {
   const resolved = resolveOptions(options);
   const { url, auth } = splitUrlCredentials(options.url, options.auth);
+  if (options.spool !== undefined && extras.openSpool === undefined) {
+    throw new ValidationError("option-invalid", "spool: this runtime has no file system for a spool (use promwire/node, /bun or /deno; on Workers, push from a Durable Object instead)");
+  }
+  // Opened now: a directory that cannot be used is an error of remoteWrite() itself.
+  const spool = options.spool === undefined ? undefined : extras.openSpool!(options.spool, url);
   const now = options.now ?? Date.now;
   const fetchFn: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const log = options.log ?? ((m: string) => console.warn(m));
@@ -85,10 +121,29 @@ export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = (l
     // Without an onError, failures are logged: silently losing data is the one thing not to do.
     onError: options.onError ?? ((e) => log(`promwire: ${e.message}`)),
     onRetry: options.onRetry,
+    onDrop: options.onDrop,
     log,
+    spool,
   };
   let fiber: Fiber.Fiber<void> | undefined;
   let closing: Deferred.Deferred<WriterStats> | undefined;
+  // What earlier runs left for this target goes out first, even if this run writes nothing.
+  if (spool?.waiting()) {
+    state.spoolAhead = true;
+    fiber = runLoop(senderLoop(state, deps));
+  }
+
+  /** Everything not yet delivered goes to the spool, or is counted as failed (the loop is stopped or about to end). */
+  const giveUpUnsettled = (): number => {
+    const u = state.takeUnsettled();
+    state.abandoned += u.samples;
+    if (u.samples === 0) return 0;
+    if (spool === undefined) {
+      reportFailed(state, deps, u.samples, "closed", 0);
+      return 0;
+    }
+    return spoolRequests(state, deps, spool, [...u.requests, ...encodeEntries(state, deps, undefined, u.entries)], "closed", 0);
+  };
 
   const enqueue = (series: readonly Series[], metadata: readonly MetricMetadata[] | undefined): void => {
     if (state.closed) throw new ClosedError();
@@ -120,8 +175,7 @@ export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = (l
       if (timedOut) {
         if (fiber !== undefined) yield* Fiber.interrupt(fiber);
         fiber = undefined;
-        const lost = state.abandon();
-        if (lost > 0) notify(options.onError, new RejectedError("closed", lost, 0), { samples: lost, attempts: 0 });
+        giveUpUnsettled();
       }
       state.stopping = true;
       state.signal();
@@ -129,7 +183,7 @@ export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = (l
       return state.stats();
     });
 
-  return {
+  const writer: RemoteWriterEffect = {
     write: (series, metadata) => attemptSync(() => enqueue(series, metadata)) as Effect.Effect<void, ClosedError>,
     collect: (source) =>
       attemptSync(() => {
@@ -157,12 +211,21 @@ export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = (l
     metrics: {
       collect: () => {
         state.metrics.pending = state.queue.samples;
-        return state.metrics.collect();
+        return state.metrics.collect(resolved.shards, spool?.usage());
       },
     },
     protocol: Effect.sync(() => state.protocol),
     isClosed: () => state.closed,
     currentProtocol: () => state.protocol,
     currentStats: () => state.stats(),
+  };
+  return {
+    writer,
+    spool,
+    spoolNow: () => {
+      if (spool === undefined) return 0;
+      state.closed = true;
+      return giveUpUnsettled();
+    },
   };
 }

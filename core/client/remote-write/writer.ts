@@ -5,7 +5,7 @@
  */
 
 import * as Effect from "effect/Effect";
-import { makeWriter, type LoopRunner, type RemoteWriterEffect } from "./effect-writer.ts";
+import { makeWriterInternals, type LoopRunner, type OpenSpool, type RemoteWriterEffect } from "./effect-writer.ts";
 import type { RemoteWriteOptions, WriterStats } from "./options.ts";
 import type { RemoteWriter } from "./remote-writer.ts";
 
@@ -20,6 +20,8 @@ export interface WriterHooks {
   readonly holdOpen?: <T>(pending: Promise<T>) => Promise<T>;
   /** Called once, when `close()` is first called (e.g. to stop tracking the writer for exit hooks). */
   readonly onClose?: () => void;
+  /** Opens `options.spool` (runtimes with a file system). */
+  readonly openSpool?: OpenSpool;
 }
 
 /**
@@ -57,7 +59,16 @@ export function promiseWriter(w: RemoteWriterEffect, hooks: WriterHooks = {}): R
  * @example const rw = makeRemoteWriter({ url }, { runLoop: (loop) => Effect.runFork(loop) });
  */
 export function makeRemoteWriter(options: RemoteWriteOptions, hooks: WriterHooks = {}): RemoteWriter {
-  return promiseWriter(makeWriter(options, hooks.runLoop), hooks);
+  return makeRemoteWriterInternals(options, hooks).writer;
+}
+
+/**
+ * {@link makeRemoteWriter}, with `spoolNow` for a process's last moments (see `WriterInternals`).
+ * @example const { writer, spoolNow } = makeRemoteWriterInternals({ url, spool: { dir } }, { openSpool });
+ */
+export function makeRemoteWriterInternals(options: RemoteWriteOptions, hooks: WriterHooks = {}): { writer: RemoteWriter; spoolNow: () => number } {
+  const internals = makeWriterInternals(options, hooks.runLoop, { openSpool: hooks.openSpool });
+  return { writer: promiseWriter(internals.writer, hooks), spoolNow: internals.spoolNow };
 }
 
 /**

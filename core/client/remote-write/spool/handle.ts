@@ -1,0 +1,40 @@
+/**
+ * What the sender loop sees of a spool (types only): the writer stays free of the spool's code,
+ * which a runtime with a file system hands in (see spool.ts), so a Workers bundle never carries it.
+ */
+
+import type * as Effect from "effect/Effect";
+import type { EncodedRequest } from "../batch.ts";
+import type { SenderDeps } from "../sender.ts";
+import type { WriterState } from "../state.ts";
+
+/** Why a request went to the spool. */
+export type SpoolReason = "retry-budget" | "closed" | "behind-spool";
+
+/** What adding to the spool did. */
+export interface SpoolAdded {
+  /** Samples of older spool files deleted to stay under `maxBytes` (or of this request, when it alone is too large). */
+  readonly evicted: number;
+  /** Whether the request itself was written. */
+  readonly written: boolean;
+}
+
+/** How a drain ended: nothing of this target left, or a file could not be delivered (or another process is sending). */
+export type DrainResult = "empty" | "blocked";
+
+/** A writer's spool: one directory, one target. */
+export interface SpoolHandle {
+  /** The directory, as given. */
+  readonly dir: string;
+  /**
+   * Write a given-up request durably (temporary file, fsync, rename); synchronous, so that it
+   * also works in a process's last moments. Throws `SpoolError` when the file system refuses.
+   */
+  add(request: EncodedRequest, reason: SpoolReason, attempts: number, firstAttemptAt?: number): SpoolAdded;
+  /** Whether files of this target wait to be sent. */
+  waiting(): boolean;
+  /** Send this target's files, oldest first, each deleted once the receiver accepted it. */
+  drain(state: WriterState, deps: SenderDeps): Effect.Effect<DrainResult>;
+  /** Files and bytes in the directory now (every target; `rejected/` aside). */
+  usage(): { readonly files: number; readonly bytes: number };
+}

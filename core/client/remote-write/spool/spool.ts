@@ -1,0 +1,401 @@
+/**
+ * A writer's spool: given-up requests kept in a directory, one file per request (format.ts), and
+ * sent again — by this writer once the receiver is back, or by the next writer with the same
+ * directory and target — oldest first, before anything newer. Runtime-agnostic: the file system
+ * is a {@link SpoolStorage} the runtime hands in.
+ *
+ * Files are named `<time>-<writer>-<seq>-<target key>.spool`, so that sorting the names sorts
+ * them oldest first (the time never goes backwards within a writer, and the sequence number
+ * orders files of the same millisecond) and a writer finds its target's files without opening
+ * any. A file is deleted only after a 2xx; a final 4xx moves it to `rejected/` with the status and
+ * the start of the answer beside it (`<name>.json`); so does a file that cannot be read, with the
+ * reason. The directory's size is bounded by `maxBytes`: the oldest files go first.
+ */
+
+import * as Effect from "effect/Effect";
+import * as Fiber from "effect/Fiber";
+import { DecodeError, EncodeError, HttpError, PromwireError, RejectedError, SpoolError, ValidationError } from "../../../errors.ts";
+import { decodeWriteRequest } from "../../../wire/decode.ts";
+import { compress, decompress } from "../../../wire/snappy.ts";
+import { CONTENT_TYPE, type ProtocolVersion } from "../../../wire/types.ts";
+import { redactUrl } from "../../http/auth.ts";
+import type { EncodedRequest } from "../batch.ts";
+import { notify } from "../notify.ts";
+import type { SpoolOptions } from "../options.ts";
+import { fallBack, reportFailed, sendWithRetry, shortOf, type SenderDeps } from "../sender.ts";
+import type { WriterState } from "../state.ts";
+import { encodeSpoolFile, crc32, parseSpoolFile, SpoolFormatError, type SpoolFileHeader } from "./format.ts";
+import type { DrainResult, SpoolAdded, SpoolHandle, SpoolReason } from "./handle.ts";
+import { SpoolLock } from "./lock.ts";
+import type { SpoolFileInfo, SpoolStorage } from "./storage.ts";
+
+/** Default bound of a spool directory, bytes. */
+export const DEFAULT_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
+/** A lock not renewed for this long belongs to a process that is gone, ms (its owner renews it every third of that). */
+export const DEFAULT_LOCK_STALE_MS = 30_000;
+/** Temporary files older than this are left by a crash and removed, ms. */
+const TEMP_STALE_MS = 10 * 60_000;
+/** The start of a receiver's answer kept beside a rejected file, characters. */
+const BODY_EXCERPT = 1024;
+
+const SPOOL_FILE = /^(\d{15})-([0-9a-f]{8})-(\d{9})-([0-9a-f]{8})\.spool$/;
+
+/**
+ * A target's identity in the spool: origin and path. Never credentials (they come from the
+ * writer that sends), nor the query, which may hold a token.
+ * @example spoolTarget(new URL("https://u:p@prom.example/api/v1/write?key=s")) // "https://prom.example/api/v1/write"
+ */
+export function spoolTarget(url: URL): string {
+  return redactUrl(url);
+}
+
+/** The 8 hex digits of a target in file names (FNV-1a). */
+export function targetKey(target: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < target.length; i++) h = Math.imul(h ^ target.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+function randomHex(bytes: number): string {
+  const b = new Uint8Array(bytes);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** What the drain does with a file it cannot deliver: beside it in `rejected/`. */
+export interface RejectionNote {
+  readonly reason: string;
+  readonly status?: number;
+  /** The start of the receiver's answer. */
+  readonly body?: string;
+  readonly rejectedAt: number;
+  readonly target?: string;
+  readonly samples?: number;
+}
+
+/** A spool file as `promwire spool ls` shows it. */
+export interface SpoolListingEntry {
+  readonly name: string;
+  readonly size: number;
+  readonly header?: SpoolFileHeader;
+  /** Why it cannot be sent (it would be moved to `rejected/`). */
+  readonly problem?: string;
+  /** For files in `rejected/`: the note beside it. */
+  readonly rejection?: RejectionNote;
+}
+
+/** Options with defaults applied, checked. */
+function settings(options: SpoolOptions): { maxBytes: number; lockStaleMs: number } {
+  const maxBytes = options.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
+  if (!(maxBytes > 0) || !Number.isFinite(maxBytes)) throw new ValidationError("option-invalid", `spool.maxBytes must be a positive number, got ${maxBytes}`);
+  const lockStaleMs = options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS;
+  if (!(lockStaleMs > 0) || !Number.isFinite(lockStaleMs)) throw new ValidationError("option-invalid", `spool.lockStaleMs must be a positive number, got ${lockStaleMs}`);
+  if (typeof options.dir !== "string" || options.dir === "") throw new ValidationError("option-invalid", "spool.dir must be a directory path");
+  return { maxBytes, lockStaleMs };
+}
+
+/**
+ * Open a writer's spool in `storage` for the receiver `url`. Creates the directory; throws
+ * `SpoolError` when it cannot be used.
+ * @example const spool = openSpool(nodeSpoolStorage(dir), { dir }, new URL(url));
+ */
+export function openSpool(storage: SpoolStorage, options: SpoolOptions, url: URL, now: () => number = Date.now): Spool {
+  return new Spool(storage, options, url, now);
+}
+
+export class Spool implements SpoolHandle {
+  readonly dir: string;
+  readonly target: string;
+  private readonly key: string;
+  private readonly maxBytes: number;
+  readonly lock: SpoolLock;
+  /** Names this writer wrote: their samples are its own (counted in `sent` or `failed` when settled). */
+  private readonly own = new Set<string>();
+  private readonly writerId = randomHex(4);
+  private seq = 0;
+  private lastTime = 0;
+  /** Size of each spool file (every target), as last seen. */
+  private sizes = new Map<string, number>();
+
+  constructor(
+    private readonly storage: SpoolStorage,
+    options: SpoolOptions,
+    url: URL,
+    private readonly now: () => number,
+  ) {
+    const s = settings(options);
+    this.dir = options.dir;
+    this.maxBytes = s.maxBytes;
+    this.lock = new SpoolLock(storage, now, s.lockStaleMs);
+    this.target = spoolTarget(url);
+    this.key = targetKey(this.target);
+    storage.ensureDirs();
+    const t = now();
+    for (const f of storage.list(".")) if (f.name.startsWith(".tmp-") && t - f.mtimeMs > TEMP_STALE_MS) storage.remove(f.name);
+    this.files();
+  }
+
+  /** Spool files of every target, oldest first; refreshes the sizes. */
+  private files(): SpoolFileInfo[] {
+    const list = this.storage
+      .list(".")
+      .filter((f) => f.name.endsWith(".spool"))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.sizes = new Map(list.map((f) => [f.name, f.size]));
+    return list;
+  }
+
+  /** This target's files (and files whose name does not say, which must be read), oldest first. */
+  private ours(): SpoolFileInfo[] {
+    return this.files().filter((f) => {
+      const m = SPOOL_FILE.exec(f.name);
+      return m === null || m[4] === this.key;
+    });
+  }
+
+  waiting(): boolean {
+    return this.ours().length > 0;
+  }
+
+  usage(): { files: number; bytes: number } {
+    let bytes = 0;
+    for (const n of this.sizes.values()) bytes += n;
+    return { files: this.sizes.size, bytes };
+  }
+
+  add(req: EncodedRequest, reason: SpoolReason, attempts: number, firstAttemptAt?: number): SpoolAdded {
+    const header = this.headerOf(req, reason, attempts, firstAttemptAt);
+    const data = encodeSpoolFile(header, req.body);
+    const samples = header.samples + header.histograms;
+    if (data.length > this.maxBytes) return { evicted: samples, written: false };
+    let evicted = 0;
+    if (this.usage().bytes + data.length > this.maxBytes) {
+      // Others may have sent or evicted files meanwhile: look again before deleting anything.
+      const list = this.files();
+      let total = this.usage().bytes;
+      for (const f of list) {
+        if (total + data.length <= this.maxBytes) break;
+        evicted += this.samplesIn(f.name);
+        if (this.storage.remove(f.name)) total -= f.size;
+        this.sizes.delete(f.name);
+        this.own.delete(f.name);
+      }
+    }
+    const t = Math.max(this.now(), this.lastTime);
+    this.lastTime = t;
+    const name = `${String(t).padStart(15, "0")}-${this.writerId}-${String(++this.seq).padStart(9, "0")}-${this.key}.spool`;
+    this.storage.writeAtomic(name, data);
+    this.sizes.set(name, data.length);
+    this.own.add(name);
+    return { evicted, written: true };
+  }
+
+  /** Samples in a file, from its header (0 when it cannot be read). */
+  private samplesIn(name: string): number {
+    const bytes = this.storage.read(name);
+    if (bytes === undefined) return 0;
+    try {
+      const { header } = parseSpoolFile(bytes);
+      return header.samples + header.histograms;
+    } catch {
+      return 0;
+    }
+  }
+
+  private headerOf(req: EncodedRequest, reason: SpoolReason, attempts: number, firstAttemptAt: number | undefined): SpoolFileHeader {
+    let oldest = Infinity;
+    let newest = -Infinity;
+    let enqueuedAt = Infinity;
+    for (const e of req.entries) {
+      enqueuedAt = Math.min(enqueuedAt, e.at);
+      for (const list of [e.samples, e.histograms]) {
+        if (list.length === 0) continue;
+        oldest = Math.min(oldest, list[0].timestamp);
+        newest = Math.max(newest, list[list.length - 1].timestamp);
+      }
+    }
+    return {
+      target: this.target,
+      protocol: req.version,
+      contentType: CONTENT_TYPE[req.version],
+      contentEncoding: "snappy",
+      series: req.entries.length,
+      samples: req.floatSamples,
+      histograms: req.histogramSamples,
+      oldestSample: Number.isFinite(oldest) ? oldest : 0,
+      newestSample: Number.isFinite(newest) ? newest : 0,
+      enqueuedAt: Number.isFinite(enqueuedAt) ? enqueuedAt : this.now(),
+      ...(firstAttemptAt === undefined ? {} : { firstAttemptAt }),
+      attempts,
+      reason,
+      spooledAt: this.now(),
+      bodyBytes: req.body.length,
+      rawBytes: req.rawBytes,
+      crc32: crc32(req.body),
+    };
+  }
+
+  /** Move a file to `rejected/`, the note beside it (written first: a crash leaves the file in the spool, to be tried again). */
+  reject(name: string, note: RejectionNote): void {
+    this.storage.writeAtomic(`rejected/${name}.json`, new TextEncoder().encode(`${JSON.stringify(note, null, 2)}\n`));
+    this.storage.rename(name, `rejected/${name}`);
+    this.sizes.delete(name);
+  }
+
+  drain(state: WriterState, deps: SenderDeps): Effect.Effect<DrainResult> {
+    return Effect.suspend(() => {
+      const held = this.lock.acquire();
+      if (held === undefined) return Effect.succeed<DrainResult>("blocked");
+      let lost = false;
+      const heartbeat = Effect.forever(
+        Effect.sleep(Math.max(1, this.lock.staleMs / 3)).pipe(
+          Effect.andThen(
+            Effect.sync(() => {
+              if (!held.renew()) lost = true;
+            }),
+          ),
+        ),
+      );
+      const self = this;
+      const files = Effect.gen(function* () {
+        const skip = new Set<string>();
+        while (true) {
+          const next = self.ours().find((f) => !skip.has(f.name));
+          if (next === undefined) return "empty" as const;
+          if (lost || !held.renew()) return "blocked" as const;
+          const result = yield* self.sendFile(next.name, state, deps);
+          if (result === "blocked") return result;
+          if (result === "skip") skip.add(next.name);
+        }
+      });
+      return Effect.gen(function* () {
+        const beat = yield* Effect.forkChild(heartbeat);
+        return yield* files.pipe(Effect.ensuring(Fiber.interrupt(beat)));
+      }).pipe(Effect.ensuring(Effect.sync(() => held.release())));
+    });
+  }
+
+  /** Send one file: delivered and deleted, rejected, skipped (another target's), or blocked (keep it, try later). */
+  private sendFile(name: string, state: WriterState, deps: SenderDeps): Effect.Effect<"done" | "skip" | "blocked"> {
+    const self = this;
+    return Effect.gen(function* () {
+      const bytes = self.storage.read(name);
+      if (bytes === undefined) return "done" as const; // sent or evicted by another process meanwhile
+      let header: SpoolFileHeader;
+      let body: Uint8Array;
+      try {
+        ({ header, body } = parseSpoolFile(bytes));
+      } catch (e) {
+        if (!(e instanceof SpoolFormatError)) throw e;
+        self.reject(name, { reason: e.message, rejectedAt: deps.now() });
+        self.report(state, deps, name, 0, "spool-invalid", 0, new SpoolError(self.dir, `read ${name}`, `${e.message}; moved to rejected/`));
+        return "done" as const;
+      }
+      if (header.target !== self.target) return "skip" as const;
+      const samples = header.samples + header.histograms;
+      while (true) {
+        let version: ProtocolVersion = header.protocol;
+        if (version === "v2" && state.protocol === "v1") {
+          const converted = self.toV1(body, deps);
+          if (converted instanceof PromwireError) {
+            self.reject(name, { reason: `cannot re-encode as remote write 1.0: ${converted.message}`, rejectedAt: deps.now(), target: header.target, samples });
+            self.report(state, deps, name, samples, "spool-invalid", 0, converted);
+            return "done" as const;
+          }
+          body = converted;
+          version = "v1";
+        }
+        const outcome = yield* sendWithRetry(deps, state, { version, body }, samples, deps.now());
+        switch (outcome.kind) {
+          case "delivered": {
+            self.storage.remove(name);
+            self.sizes.delete(name);
+            const short = shortOf(version, outcome.response, header.samples, header.histograms);
+            state.requests++;
+            state.metrics.resent += samples - short;
+            if (self.own.delete(name)) state.metrics.samplesSent += samples - short;
+            if (short > 0) self.report(state, deps, name, short, "partial-write", outcome.attempts);
+            return "done" as const;
+          }
+          case "fallback":
+            fallBack(state, deps, outcome.why);
+            continue;
+          case "refused": {
+            const err = outcome.error;
+            self.reject(name, {
+              reason: err.message,
+              ...(err instanceof HttpError ? { status: err.status, body: err.body.slice(0, BODY_EXCERPT) } : {}),
+              rejectedAt: deps.now(),
+              target: header.target,
+              samples,
+            });
+            self.report(state, deps, name, samples, "spool-rejected", outcome.attempts, err);
+            return "done" as const;
+          }
+          case "gave-up":
+            return "blocked" as const;
+        }
+      }
+    });
+  }
+
+  /** Report samples of a file that will not be delivered: this writer's own count as failed. */
+  private report(state: WriterState, deps: SenderDeps, name: string, samples: number, reason: "spool-rejected" | "spool-invalid" | "partial-write", attempts: number, cause?: PromwireError): void {
+    if (this.own.delete(name) || reason === "partial-write") {
+      reportFailed(state, deps, samples, reason === "partial-write" ? reason : "status", attempts, cause);
+      return;
+    }
+    deps.log(`promwire: spool file ${name} ${reason === "spool-rejected" ? "refused by the receiver" : "unusable"} (${cause?.message ?? "?"}); moved to ${this.dir}/rejected/`);
+    notify(deps.onError, new RejectedError(reason, samples, attempts, cause), { samples, attempts });
+  }
+
+  /** A v2 body re-encoded as v1 (the receiver does not speak v2). */
+  private toV1(body: Uint8Array, deps: SenderDeps): Uint8Array | PromwireError {
+    try {
+      const decoded = decodeWriteRequest(decompress(body), { version: "v2" });
+      return compress(deps.encoder.encode(decoded.series, { version: "v1", metadata: decoded.metadata, nameValidation: deps.options.nameValidation }));
+    } catch (e) {
+      if (e instanceof DecodeError || e instanceof EncodeError) return e;
+      throw e;
+    }
+  }
+}
+
+/**
+ * What a spool directory holds, for `promwire spool ls`: its files oldest first (each read and
+ * checked), and the rejected ones with their notes.
+ * @example const { files, rejected } = inspectSpool(nodeSpoolStorage(dir));
+ */
+export function inspectSpool(storage: SpoolStorage): { files: SpoolListingEntry[]; rejected: SpoolListingEntry[] } {
+  const entry = (name: string, size: number, bytes: Uint8Array | undefined): SpoolListingEntry => {
+    if (bytes === undefined) return { name, size, problem: "gone (sent or evicted meanwhile)" };
+    try {
+      return { name, size, header: parseSpoolFile(bytes).header };
+    } catch (e) {
+      if (e instanceof SpoolFormatError) return { name, size, problem: e.message };
+      throw e;
+    }
+  };
+  const byName = (a: SpoolFileInfo, b: SpoolFileInfo): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const files = storage
+    .list(".")
+    .filter((f) => f.name.endsWith(".spool"))
+    .sort(byName)
+    .map((f) => entry(f.name, f.size, storage.read(f.name)));
+  const rejected = storage
+    .list("rejected")
+    .filter((f) => !f.name.endsWith(".json") && !f.name.startsWith("."))
+    .sort(byName)
+    .map((f) => {
+      const e = entry(f.name, f.size, storage.read(`rejected/${f.name}`));
+      const note = storage.read(`rejected/${f.name}.json`);
+      let rejection: RejectionNote | undefined;
+      try {
+        rejection = note === undefined ? undefined : (JSON.parse(new TextDecoder().decode(note)) as RejectionNote);
+      } catch {
+        rejection = undefined;
+      }
+      return { ...e, ...(rejection === undefined ? {} : { rejection }) };
+    });
+  return { files, rejected };
+}
