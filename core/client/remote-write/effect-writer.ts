@@ -142,7 +142,7 @@ export function makeWriterInternals(options: RemoteWriteOptions, runLoop: LoopRu
       reportFailed(state, deps, u.samples, "closed", 0);
       return 0;
     }
-    return spoolRequests(state, deps, spool, [...u.requests, ...encodeEntries(state, deps, undefined, u.entries)], "closed", 0);
+    return spoolRequests(state, deps, spool, [...u.requests, ...encodeEntries(state, deps, undefined, u.entries)], "closed");
   };
 
   const enqueue = (series: readonly Series[], metadata: readonly MetricMetadata[] | undefined): void => {

@@ -105,24 +105,16 @@ export function fallBack(state: WriterState, deps: SenderDeps, why: string): voi
 
 /**
  * Write requests to the spool; what cannot be written (the file system refused) is counted as
- * failed. Returns the samples spooled. Marks the spool as ahead of the queue.
+ * failed. Returns the samples spooled. Marks the spool as ahead of the queue. Each file records
+ * the attempts made for its request, if any (the requests behind the first were not tried).
  */
-export function spoolRequests(
-  state: WriterState,
-  deps: SenderDeps,
-  spool: SpoolHandle,
-  requests: readonly EncodedRequest[],
-  reason: SpoolReason,
-  attempts: number,
-  cause?: PromwireError,
-  firstAttemptAt?: number,
-): number {
+export function spoolRequests(state: WriterState, deps: SenderDeps, spool: SpoolHandle, requests: readonly EncodedRequest[], reason: SpoolReason, cause?: PromwireError): number {
   let spooled = 0;
   for (const [i, req] of requests.entries()) {
     const n = req.floatSamples + req.histogramSamples;
+    const tried = state.tried.get(req);
     try {
-      // Only the first request was attempted (the rest of its batch follows it unsent).
-      const { evicted, written } = i === 0 ? spool.add(req, reason, attempts, firstAttemptAt) : spool.add(req, reason === "retry-budget" ? "behind-spool" : reason, 0);
+      const { evicted, written } = spool.add(req, i > 0 && reason === "retry-budget" ? "behind-spool" : reason, tried?.attempts ?? 0, tried?.firstAt);
       if (evicted > 0) {
         state.metrics.evicted += evicted;
         notify(deps.onDrop, evicted, "spool-full");
@@ -138,15 +130,37 @@ export function spoolRequests(
       }
     } catch (err) {
       if (!(err instanceof PromwireError)) throw err;
-      reportFailed(state, deps, n, reason === "closed" ? "closed" : "retry-budget", attempts, err);
+      reportFailed(state, deps, n, reason === "closed" ? "closed" : "retry-budget", tried?.attempts ?? 0, err);
     }
   }
   state.metrics.spooled += spooled;
   return spooled;
 }
 
-/** Encode entries with the writer's protocol; unencodable ones are reported (and settled in `batch`). */
+/**
+ * Encode entries with the writer's protocol, at most `maxSamplesPerRequest` samples per request
+ * (entries are never longer); unencodable ones are reported (and settled in `batch`).
+ */
 export function encodeEntries(state: WriterState, deps: SenderDeps, batch: Batch | undefined, entries: readonly Entry[]): EncodedRequest[] {
+  const max = deps.options.maxSamplesPerRequest;
+  let n = 0;
+  for (const e of entries) n += entrySize(e);
+  if (n > max) {
+    // Cut as the queue would have, so that a spooled file is a request the receiver accepts.
+    const out: EncodedRequest[] = [];
+    let from = 0;
+    let size = 0;
+    for (let i = 0; i <= entries.length; i++) {
+      const s = i < entries.length ? entrySize(entries[i]) : Infinity;
+      if (i > from && (i === entries.length || size + s > max)) {
+        out.push(...encodeEntries(state, deps, batch, entries.slice(from, i)));
+        from = i;
+        size = 0;
+      }
+      size += s;
+    }
+    return out;
+  }
   const outcome = encodeBatch(deps.encoder, entries, {
     version: state.protocol,
     maxBytes: deps.options.maxRequestBytes,
@@ -166,7 +180,13 @@ type Outcome =
   | { readonly kind: "delivered"; readonly response: HttpResponse; readonly attempts: number }
   | { readonly kind: "fallback"; readonly why: string }
   | { readonly kind: "refused"; readonly error: AttemptError; readonly attempts: number }
-  | { readonly kind: "gave-up"; readonly error: AttemptError; readonly attempts: number; readonly firstAttemptAt: number };
+  | { readonly kind: "gave-up"; readonly error: AttemptError; readonly attempts: number };
+
+/** Attempts made for a request so far, and when the first started (writer clock). */
+export interface Tried {
+  attempts: number;
+  firstAt: number | undefined;
+}
 
 /**
  * Send one encoded body with retries, `since` being when its data started waiting (the age
@@ -178,14 +198,15 @@ export function sendWithRetry(
   req: { readonly version: EncodedRequest["version"]; readonly body: Uint8Array },
   samples: number,
   since: number,
+  tried: Tried = { attempts: 0, firstAt: undefined },
 ): Effect.Effect<Outcome> {
   return Effect.gen(function* () {
     let attempts = 0;
-    let firstAttemptAt = 0;
     const once = Effect.suspend(() => {
       attempts++;
+      tried.attempts++;
       const started = deps.now();
-      if (attempts === 1) firstAttemptAt = started;
+      tried.firstAt ??= started;
       return attempt(
         {
           method: "POST",
@@ -213,7 +234,7 @@ export function sendWithRetry(
     if (Result.isFailure(result)) {
       const error = result.failure;
       if (req.version === "v2" && error instanceof HttpError && error.status === 415) return { kind: "fallback", why: "HTTP 415" } as const;
-      return isRetryable(error, deps.options.retry) ? ({ kind: "gave-up", error, attempts, firstAttemptAt } as const) : ({ kind: "refused", error, attempts } as const);
+      return { kind: isRetryable(error, deps.options.retry) ? "gave-up" : "refused", error, attempts } as const;
     }
     const h = result.success.headers;
     if (req.version === "v2" && h.get(WRITTEN_HEADERS.samples) === null && h.get(WRITTEN_HEADERS.histograms) === null && h.get(WRITTEN_HEADERS.exemplars) === null) {
@@ -251,7 +272,9 @@ function sendBatch(state: WriterState, deps: SenderDeps, batch: Batch): Effect.E
       const n = req.floatSamples + req.histogramSamples;
       let since = Infinity;
       for (const e of req.entries) since = Math.min(since, e.at);
-      const outcome = yield* sendWithRetry(deps, state, req, n, since);
+      const tried: Tried = { attempts: 0, firstAt: undefined };
+      state.tried.set(req, tried);
+      const outcome = yield* sendWithRetry(deps, state, req, n, since, tried);
       // Settling and dropping the request from the batch happen together: a close timeout
       // (interruption) sees each request either settled or still listed.
       requests.shift();
@@ -283,7 +306,7 @@ function sendBatch(state: WriterState, deps: SenderDeps, batch: Batch): Effect.E
           let restSamples = 0;
           for (const r of rest) restSamples += r.floatSamples + r.histogramSamples;
           state.settleSamples(batch, restSamples);
-          spoolRequests(state, deps, spool, rest, "retry-budget", outcome.attempts, outcome.error, outcome.firstAttemptAt);
+          spoolRequests(state, deps, spool, rest, "retry-budget", outcome.error);
           break;
         }
       }
@@ -297,7 +320,7 @@ function spoolBatch(state: WriterState, deps: SenderDeps, spool: SpoolHandle, ba
   let n = 0;
   for (const r of requests) n += r.floatSamples + r.histogramSamples;
   state.settleSamples(batch, n);
-  spoolRequests(state, deps, spool, requests, "behind-spool", 0);
+  spoolRequests(state, deps, spool, requests, "behind-spool");
 }
 
 type Next = "send" | "exit" | number | undefined;

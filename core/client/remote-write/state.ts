@@ -6,6 +6,7 @@
 import * as Effect from "effect/Effect";
 import type { Labels, ProtocolVersion } from "../../wire/types.ts";
 import type { EncodedRequest } from "./batch.ts";
+import type { Tried } from "./sender.ts";
 import { laneOf, PendingQueue, type Entry } from "./pending.ts";
 import type { WriterStats } from "./options.ts";
 import { SelfMetrics } from "./self-metrics.ts";
@@ -45,6 +46,8 @@ export class WriterState {
   readonly inflight = new Set<Batch>();
   /** Lanes held by a batch in flight. */
   private readonly busy = new Set<number>();
+  /** Attempts made for requests in flight (what a spool file records of them). */
+  readonly tried = new WeakMap<EncodedRequest, Tried>();
   /** Spooled data waits to be sent before anything in the queue (see sender.ts). */
   spoolAhead = false;
   /** Earliest time (writer clock) of the next attempt to send the spool after one failed. */

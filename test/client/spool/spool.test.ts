@@ -2,13 +2,14 @@
 // given up is kept, sent first by the next writer, deleted only after a 2xx; refused and unreadable
 // files go to rejected/ with the reason; the directory stays under maxBytes; credentials never
 // reach the disk.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import "../../support/snappy-node.ts";
 import { startFaultServer, type FaultServer } from "../../support/fault-server.ts";
-import { makeRemoteWriter } from "../../../core/client/remote-write/writer.ts";
+import { makeRemoteWriter, makeRemoteWriterInternals } from "../../../core/client/remote-write/writer.ts";
 import type { RemoteWriteOptions } from "../../../core/client/remote-write/options.ts";
 import { RejectedError, SpoolError, type PromwireError } from "../../../core/errors.ts";
 import { parseSpoolFile } from "../../../core/client/remote-write/spool/format.ts";
@@ -146,5 +147,153 @@ describe("spool", () => {
     expect(errors.map((e) => e.reason)).toEqual(["spool-invalid", "spool-invalid", "spool-invalid", "spool-invalid"]);
     expect(errors.every((e) => e.lastError instanceof SpoolError)).toBe(true);
     void a;
+  });
+
+  it("maxBytes bounds the directory: the oldest files are deleted, counted in stats().evicted and onDrop(n, \"spool-full\")", async () => {
+    const s = await server(() => ({ status: 503 }));
+    const dir = spoolDir();
+    const drops: [number, string][] = [];
+    const rw = writer({ url: s.url, spool: { dir, maxBytes: 4_000 }, maxSamplesPerRequest: 10, shards: 1, onDrop: (n, why) => drops.push([n, why]), log: () => {} });
+    rw.write(makeSeries(300, T0)); // 30 files of ~600 bytes: only the newest fit
+    const stats = await rw.close();
+    const files = spoolFiles(dir);
+    const total = files.reduce((n, f) => n + readFileSync(join(dir, f)).length, 0);
+    expect(total).toBeLessThanOrEqual(4_000);
+    expect(stats.spooled).toBe(300);
+    expect(stats.evicted).toBe(300 - files.length * 10);
+    expect(drops.every(([, why]) => why === "spool-full")).toBe(true);
+    expect(drops.reduce((n, [k]) => n + k, 0)).toBe(stats.evicted);
+    // What is left is the newest data.
+    const kept = files.flatMap((f) => [parseSpoolFile(readFileSync(join(dir, f))).header.series]);
+    expect(kept.every((n) => n === 10)).toBe(true);
+    const m = rw.metrics.collect();
+    const value = (name: string) => m.find((f) => f.name === name)?.samples[0].value;
+    expect(value("promwire_spool_files")).toBe(files.length);
+    expect(value("promwire_spool_bytes")).toBe(total);
+    expect(value("promwire_spool_samples_evicted_total")).toBe(stats.evicted);
+    expect(value("promwire_spool_samples_written_total")).toBe(300);
+  });
+
+  it("close({ timeoutMs }) against a hung receiver: the request in flight and the queue are spooled (reason closed), none failed", async () => {
+    const s = await server(() => ({ hang: true }));
+    const dir = spoolDir();
+    const errors: PromwireError[] = [];
+    const rw = writer({ url: s.url, spool: { dir }, maxSamplesPerRequest: 10, shards: 2, onError: (e) => errors.push(e), log: () => {} });
+    rw.write(makeSeries(55, T0));
+    const stats = await rw.close({ timeoutMs: 300 });
+    expect(stats).toMatchObject({ sent: 0, failed: 0, spooled: 55, abandoned: 55, pending: 0 });
+    expect(errors).toEqual([]);
+    const headers = spoolFiles(dir).map((f) => parseSpoolFile(readFileSync(join(dir, f))).header);
+    expect(headers.map((h) => h.reason)).toEqual(Array(6).fill("closed"));
+    expect(headers.reduce((n, h) => n + h.samples, 0)).toBe(55);
+    // The two requests in flight were attempted (and may have arrived: at-least-once), the rest not.
+    expect(headers.filter((h) => h.firstAttemptAt !== undefined && h.attempts === 1)).toHaveLength(2);
+    expect(headers.filter((h) => h.firstAttemptAt === undefined && h.attempts === 0)).toHaveLength(4);
+  });
+
+  it("the same writer sends its spool once the receiver is back, before anything newer (order kept within a run)", async () => {
+    let down = true;
+    const s = await server(() => (down ? { status: 503 } : { status: 204 }));
+    const dir = spoolDir();
+    const rw = writer({ url: s.url, spool: { dir }, maxSamplesPerRequest: 20, flushDeadlineMs: 20, retry: { ...QUICK, maxBackoffMs: 50 }, log: () => {} });
+    const written = [];
+    for (let tick = 0; tick < 12; tick++) {
+      if (tick === 6) down = false;
+      const batch = makeSeries(30, T0 + tick * 1000);
+      written.push(...batch);
+      rw.write(batch);
+      await rw.flush();
+    }
+    const stats = await rw.close();
+    expect(stats).toMatchObject({ sent: 360, failed: 0 });
+    expect(stats.spooled).toBeGreaterThan(0);
+    expect(stats.resent).toBe(stats.spooled);
+    expect(spoolFiles(dir)).toEqual([]);
+    const got = acceptedSamples(s);
+    expect(got).toHaveLength(360);
+    expect(perSeries(got)).toEqual(perSeries(expectedSamples(written)));
+  });
+
+  it("a v2 file for a receiver that only speaks v1 is re-encoded as v1 and delivered", async () => {
+    const s = await server(() => ({ status: 503 }));
+    const dir = spoolDir();
+    const rw = writer({ url: s.url, protocol: "v2", spool: { dir }, log: () => {} });
+    const series = makeSeries(5, T0);
+    rw.write(series);
+    await rw.close();
+    expect(parseSpoolFile(readFileSync(join(dir, spoolFiles(dir)[0]))).header).toMatchObject({ protocol: "v2", contentType: "application/x-protobuf;proto=io.prometheus.write.v2.Request" });
+    s.setBehaviour(() => ({ status: 204 })); // no X-Prometheus-Remote-Write-*-Written: a 1.0 receiver
+    const logs: string[] = [];
+    const next = writer({ url: s.url, protocol: "v2", spool: { dir }, log: (m) => logs.push(m) });
+    expect(await next.close()).toMatchObject({ resent: 5, failed: 0 });
+    expect(next.protocol).toBe("v1");
+    expect(s.requests.at(-1)!.headers["content-type"]).toBe("application/x-protobuf");
+    expect(acceptedSamples(s).filter((x) => true).slice(-5).sort()).toEqual(expectedSamples(series).sort());
+    expect(logs.join("\n")).toMatch(/does not accept remote write 2\.0/);
+    expect(spoolFiles(dir)).toEqual([]);
+  });
+
+  it("a directory that cannot be used is an error of remoteWrite() itself", async () => {
+    const dir = spoolDir();
+    writeFileSync(join(dir, "file"), "");
+    expect(() => writer({ url: "http://127.0.0.1:1/api/v1/write", spool: { dir: join(dir, "file", "spool") } })).toThrow(SpoolError);
+    expect(() => writer({ url: "http://127.0.0.1:1/api/v1/write", spool: { dir, maxBytes: 0 } })).toThrow(/spool\.maxBytes must be a positive number/);
+    expect(() => makeRemoteWriter({ url: "http://127.0.0.1:1/api/v1/write", spool: { dir } })).toThrow(/spool: this runtime has no file system/);
+  });
+
+  it("the lock: a live holder is left alone (this writer's data joins the spool); a dead or silent holder's lock is taken over", async () => {
+    const s = await server(() => ({ status: 503 }));
+    const dir = spoolDir();
+    const first = writer({ url: s.url, spool: { dir }, log: () => {} });
+    first.write(makeSeries(4, T0));
+    await first.close();
+    expect(spoolFiles(dir)).toHaveLength(1);
+    s.setBehaviour(() => ({ status: 204 }));
+    const lock = (pid: number, renewedAt: number) =>
+      writeFileSync(join(dir, "lock"), JSON.stringify({ pid, host: hostname(), token: "someone-else", acquiredAt: renewedAt, renewedAt }));
+
+    // A live process of this host holds it, renewed just now.
+    const sleeper = spawn("sleep", ["30"]);
+    try {
+      lock(sleeper.pid!, Date.now());
+      const blocked = writer({ url: s.url, spool: { dir }, log: () => {} });
+      blocked.write(makeSeries(4, T0 + 1000));
+      expect(await blocked.close()).toMatchObject({ sent: 0, spooled: 4, resent: 0 });
+      expect(s.accepted()).toHaveLength(0);
+      expect(spoolFiles(dir)).toHaveLength(2);
+      expect(JSON.parse(readFileSync(join(dir, "lock"), "utf8")).token).toBe("someone-else");
+
+      // The same process, silent for longer than lockStaleMs: taken over.
+      lock(sleeper.pid!, Date.now() - 60_000);
+      const late = writer({ url: s.url, spool: { dir, lockStaleMs: 30_000 }, log: () => {} });
+      expect(await late.close()).toMatchObject({ resent: 8 });
+      expect(spoolFiles(dir)).toEqual([]);
+      expect(existsSync(join(dir, "lock"))).toBe(false);
+    } finally {
+      sleeper.kill();
+    }
+
+    // A process of this host that is gone (kill -9 leaves its lock): taken over at once, however fresh.
+    const again = writer({ url: s.url.replace("/write", "/write-down"), spool: { dir }, log: () => {} });
+    s.setBehaviour((r) => (r.url.endsWith("-down") ? { status: 503 } : { status: 204 }));
+    again.write(makeSeries(2, T0 + 2000));
+    await again.close();
+    const gone = spawnSync("true").pid;
+    lock(gone, Date.now());
+    s.setBehaviour(() => ({ status: 204 }));
+    const taker = writer({ url: s.url.replace("/write", "/write-down"), spool: { dir }, log: () => {} });
+    expect(await taker.close()).toMatchObject({ resent: 2 });
+    expect(spoolFiles(dir)).toEqual([]);
+  });
+
+  it("spoolNow() in a process's last moments writes what is queued and in flight, synchronously", async () => {
+    const s = await server(() => ({ hang: true }));
+    const dir = spoolDir();
+    const made = makeRemoteWriterInternals({ url: s.url, spool: { dir }, maxSamplesPerRequest: 10, log: () => {} }, { openSpool: openNodeSpool });
+    made.writer.write(makeSeries(25, T0));
+    await new Promise((r) => setTimeout(r, 100)); // requests in flight, hung
+    expect(made.spoolNow()).toBe(25);
+    expect(spoolFiles(dir).map((f) => parseSpoolFile(readFileSync(join(dir, f))).header.samples).sort()).toEqual([10, 10, 5]);
+    expect(made.writer.closed).toBe(true);
   });
 });
