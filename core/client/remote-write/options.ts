@@ -151,7 +151,10 @@ export interface WriterStats {
   readonly abandoned: number;
   /** Samples written to the spool instead of being given up on (0 without a spool). */
   readonly spooled: number;
-  /** Spooled samples (of this run or earlier ones) this writer delivered from the spool. */
+  /**
+   * Samples left in the spool by earlier writers (an earlier run, another process) that this
+   * writer delivered. Its own spooled samples, once delivered, count in `sent`.
+   */
   readonly resent: number;
   /** Spooled samples deleted to keep the spool under `maxBytes` (also reported to `onDrop`). */
   readonly evicted: number;

@@ -60,7 +60,7 @@ export class SelfMetrics implements Collectable {
             gauge("promwire_spool_files", "Files in the spool directory (every target).", spool.files),
             gauge("promwire_spool_bytes", "Bytes in the spool directory (every target).", spool.bytes),
             counter("promwire_spool_samples_written_total", "Samples written to the spool instead of being given up on.", this.spooled),
-            counter("promwire_spool_samples_resent_total", "Spooled samples delivered from the spool.", this.resent),
+            counter("promwire_spool_samples_resent_total", "Samples left in the spool by earlier writers, delivered.", this.resent),
             counter("promwire_spool_samples_evicted_total", "Spooled samples deleted to keep the spool under its size limit.", this.evicted),
           ];
     return [

@@ -207,7 +207,7 @@ describe("spool", () => {
     const stats = await rw.close();
     expect(stats).toMatchObject({ sent: 360, failed: 0 });
     expect(stats.spooled).toBeGreaterThan(0);
-    expect(stats.resent).toBe(stats.spooled);
+    expect(stats.resent).toBe(0); // its own spooled samples, once delivered, count as sent
     expect(spoolFiles(dir)).toEqual([]);
     const got = acceptedSamples(s);
     expect(got).toHaveLength(360);

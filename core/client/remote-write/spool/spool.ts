@@ -312,8 +312,9 @@ export class Spool implements SpoolHandle {
             self.sizes.delete(name);
             const short = shortOf(version, outcome.response, header.samples, header.histograms);
             state.requests++;
-            state.metrics.resent += samples - short;
+            // This writer's own data counts as sent; what earlier writers left, as resent.
             if (self.own.delete(name)) state.metrics.samplesSent += samples - short;
+            else state.metrics.resent += samples - short;
             if (short > 0) self.report(state, deps, name, short, "partial-write", outcome.attempts);
             return "done" as const;
           }
