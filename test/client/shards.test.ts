@@ -23,7 +23,7 @@ function longSeries(n: number, k: number, t: number): Series[] {
 
 describe("shards", () => {
   it("a small write is one request; a backlog goes out up to `shards` at a time", async () => {
-    server = await startFaultServer(() => ({ status: 204, delayMs: 40 }));
+    server = await startFaultServer(() => ({ status: 204, delayMs: 250 }));
     const rw = remoteWrite({ url: server.url, shards: 4, maxSamplesPerRequest: 100 });
     rw.write(makeSeries(60, T0));
     await rw.flush();

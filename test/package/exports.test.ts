@@ -29,6 +29,7 @@ const METRICS_AND_ERRORS = [
   "Registry",
   "RejectedError",
   "SnappyNotInitialisedError",
+  "SpoolError",
   "Summary",
   "TimeoutError",
   "ValidationError",

@@ -18,7 +18,7 @@ import type { FetchLike } from "../http/types.ts";
 import { Intake } from "./intake.ts";
 import { resolveOptions, type RemoteWriteOptions, type SpoolOptions, type WriterStats } from "./options.ts";
 import type { CloseOptions } from "./remote-writer.ts";
-import { encodeEntries, reportFailed, senderLoop, spoolRequests, type SenderDeps } from "./sender.ts";
+import { encodeEntries, reportFailed, senderLoop, type SenderDeps } from "./sender.ts";
 import type { SpoolHandle } from "./spool/handle.ts";
 import { WriterState } from "./state.ts";
 
@@ -142,7 +142,7 @@ export function makeWriterInternals(options: RemoteWriteOptions, runLoop: LoopRu
       reportFailed(state, deps, u.samples, "closed", 0);
       return 0;
     }
-    return spoolRequests(state, deps, spool, [...u.requests, ...encodeEntries(state, deps, undefined, u.entries)], "closed");
+    return spool.keep(state, deps, [...u.requests, ...encodeEntries(state, deps, undefined, u.entries)], "closed");
   };
 
   const enqueue = (series: readonly Series[], metadata: readonly MetricMetadata[] | undefined): void => {
@@ -211,7 +211,7 @@ export function makeWriterInternals(options: RemoteWriteOptions, runLoop: LoopRu
     metrics: {
       collect: () => {
         state.metrics.pending = state.queue.samples;
-        return state.metrics.collect(resolved.shards, spool?.usage());
+        return state.metrics.collect(resolved.shards, spool?.families(state));
       },
     },
     protocol: Effect.sync(() => state.protocol),

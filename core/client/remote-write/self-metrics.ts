@@ -33,8 +33,8 @@ export class SelfMetrics implements Collectable {
     for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]) this.bucketCounts[i]++;
   }
 
-  /** The families; `maxShards` and the spool's usage (when there is a spool) are the writer's. */
-  collect(maxShards = 1, spool?: { readonly files: number; readonly bytes: number }): MetricFamily[] {
+  /** The families; `maxShards` is the writer's, `extra` families (the spool's) are appended. */
+  collect(maxShards = 1, extra: readonly MetricFamily[] = []): MetricFamily[] {
     const counter = (name: string, help: string, value: number): MetricFamily => ({
       name,
       type: "counter",
@@ -53,16 +53,6 @@ export class SelfMetrics implements Collectable {
       help,
       samples: [{ name, labels: [], value }],
     });
-    const spoolFamilies =
-      spool === undefined
-        ? []
-        : [
-            gauge("promwire_spool_files", "Files in the spool directory (every target).", spool.files),
-            gauge("promwire_spool_bytes", "Bytes in the spool directory (every target).", spool.bytes),
-            counter("promwire_spool_samples_written_total", "Samples written to the spool instead of being given up on.", this.spooled),
-            counter("promwire_spool_samples_resent_total", "Samples left in the spool by earlier writers, delivered.", this.resent),
-            counter("promwire_spool_samples_evicted_total", "Spooled samples deleted to keep the spool under its size limit.", this.evicted),
-          ];
     return [
       counter("promwire_samples_sent_total", "Samples the receiver accepted.", this.samplesSent),
       counter("promwire_samples_failed_total", "Samples given up on: refused, undeliverable within the retry budget, or unencodable.", this.samplesFailed),
@@ -72,7 +62,7 @@ export class SelfMetrics implements Collectable {
       gauge("promwire_samples_pending", "Samples waiting to be sent.", this.pending),
       gauge("promwire_shards", "Requests in flight now (shards in use).", this.shards),
       gauge("promwire_shards_max", "Requests in flight at most (the shards option).", maxShards),
-      ...spoolFamilies,
+      ...extra,
       {
         name: "promwire_request_duration_seconds",
         type: "histogram",

@@ -28,7 +28,7 @@ import { encodeBatch, type EncodedRequest } from "./batch.ts";
 import { notify } from "./notify.ts";
 import type { DropReason, FailureInfo, ResolvedOptions, WriteRetryNotice } from "./options.ts";
 import { entrySize, type Entry } from "./pending.ts";
-import type { SpoolHandle, SpoolReason } from "./spool/handle.ts";
+import type { SpoolHandle } from "./spool/handle.ts";
 import type { Batch, WriterState } from "./state.ts";
 
 /** What the loop needs besides the state. */
@@ -101,40 +101,6 @@ export function fallBack(state: WriterState, deps: SenderDeps, why: string): voi
   if (state.protocol === "v1") return;
   state.protocol = "v1";
   deps.log(`promwire: ${redactUrl(deps.url)} does not accept remote write 2.0 (${why}); using 1.0 for this writer`);
-}
-
-/**
- * Write requests to the spool; what cannot be written (the file system refused) is counted as
- * failed. Returns the samples spooled. Marks the spool as ahead of the queue. Each file records
- * the attempts made for its request, if any (the requests behind the first were not tried).
- */
-export function spoolRequests(state: WriterState, deps: SenderDeps, spool: SpoolHandle, requests: readonly EncodedRequest[], reason: SpoolReason, cause?: PromwireError): number {
-  let spooled = 0;
-  for (const [i, req] of requests.entries()) {
-    const n = req.floatSamples + req.histogramSamples;
-    const tried = state.tried.get(req);
-    try {
-      const { evicted, written } = spool.add(req, i > 0 && reason === "retry-budget" ? "behind-spool" : reason, tried?.attempts ?? 0, tried?.firstAt);
-      if (evicted > 0) {
-        state.metrics.evicted += evicted;
-        notify(deps.onDrop, evicted, "spool-full");
-      }
-      if (written) {
-        spooled += n;
-        // After a give-up, let the receiver rest before the spool is tried again.
-        if (reason === "retry-budget") state.spoolRetryAt = deps.now() + deps.options.retry.maxBackoffMs;
-        if (!state.spoolAhead) {
-          deps.log(`promwire: ${redactUrl(deps.url)} did not accept the data${cause === undefined ? "" : ` (${cause.message})`}; keeping it in the spool ${spool.dir} until it does`);
-        }
-        state.spoolAhead = true;
-      }
-    } catch (err) {
-      if (!(err instanceof PromwireError)) throw err;
-      reportFailed(state, deps, n, reason === "closed" ? "closed" : "retry-budget", tried?.attempts ?? 0, err);
-    }
-  }
-  state.metrics.spooled += spooled;
-  return spooled;
 }
 
 /**
@@ -306,7 +272,7 @@ function sendBatch(state: WriterState, deps: SenderDeps, batch: Batch): Effect.E
           let restSamples = 0;
           for (const r of rest) restSamples += r.floatSamples + r.histogramSamples;
           state.settleSamples(batch, restSamples);
-          spoolRequests(state, deps, spool, rest, "retry-budget", outcome.error);
+          spool.keep(state, deps, rest, "retry-budget", outcome.error);
           break;
         }
       }
@@ -314,18 +280,10 @@ function sendBatch(state: WriterState, deps: SenderDeps, batch: Batch): Effect.E
   });
 }
 
-/** Spool a batch without sending it (the spool is ahead and cannot be sent now). */
-function spoolBatch(state: WriterState, deps: SenderDeps, spool: SpoolHandle, batch: Batch): void {
-  const requests = encodeEntries(state, deps, batch, batch.entries);
-  let n = 0;
-  for (const r of requests) n += r.floatSamples + r.histogramSamples;
-  state.settleSamples(batch, n);
-  spoolRequests(state, deps, spool, requests, "behind-spool");
-}
+/** What the dispatcher does next: send a batch, end, wait this long (ms), or wait for a signal. */
+export type Next = "send" | "exit" | number | undefined;
 
-type Next = "send" | "exit" | number | undefined;
-
-function decide(state: WriterState, deps: SenderDeps): Next {
+export function decide(state: WriterState, deps: SenderDeps): Next {
   const q = state.queue;
   if (q.isEmpty) return state.stopping && state.inflight.size === 0 ? "exit" : undefined;
   if (q.samples >= deps.options.maxSamplesPerRequest) return "send";
@@ -336,7 +294,7 @@ function decide(state: WriterState, deps: SenderDeps): Next {
 }
 
 /** Settle a batch whose shard ended; a defect (a bug, a throwing encoder) never leaves a flush waiting. */
-function finish(state: WriterState, deps: SenderDeps, batch: Batch, exit: Exit.Exit<void>): void {
+export function finish(state: WriterState, deps: SenderDeps, batch: Batch, exit: Exit.Exit<void>): void {
   const lost = state.finishBatch(batch);
   if (lost > 0 && Exit.isFailure(exit)) notify(deps.onError, new RejectedError("encode", lost, 0), { samples: lost, attempts: 0 });
   state.settle();
@@ -357,31 +315,8 @@ export function senderLoop(state: WriterState, deps: SenderDeps): Effect.Effect<
       state.settle();
       const spool = deps.spool;
       if (spool !== undefined && state.spoolAhead) {
-        // The spool first: wait for the shards in flight (their series may be in it), then send it.
-        if (state.inflight.size > 0) {
-          yield* state.awaitSignal;
-          continue;
-        }
-        // Closing after the spool could not be sent: no second try, what is left joins it.
-        const retryIn = state.stopping && state.spoolRetryAt > 0 ? Infinity : state.spoolRetryAt - deps.now();
-        if (retryIn <= 0) {
-          if ((yield* spool.drain(state, deps)) === "empty") state.spoolAhead = false;
-          else state.spoolRetryAt = deps.now() + deps.options.retry.maxBackoffMs;
-          continue;
-        }
-        // It cannot be sent now: ready batches join it, behind what is there.
-        const next = decide(state, deps);
-        if (next === "exit" || (next === undefined && state.stopping)) return;
-        if (next === "send") {
-          const batch = state.takeBatch(deps.options.maxSamplesPerRequest);
-          if (batch !== undefined) {
-            spoolBatch(state, deps, spool, batch);
-            finish(state, deps, batch, Exit.void);
-          }
-          continue;
-        }
-        const pause = Math.min(next ?? Infinity, retryIn);
-        yield* wait(pause === Infinity ? undefined : pause);
+        // The spool first (see spool/ahead.ts).
+        if ((yield* spool.step(state, deps)) === "exit") return;
         continue;
       }
       const next = decide(state, deps);

@@ -4,6 +4,8 @@
  */
 
 import type * as Effect from "effect/Effect";
+import type { PromwireError } from "../../../errors.ts";
+import type { MetricFamily } from "../../../exposition/model.ts";
 import type { EncodedRequest } from "../batch.ts";
 import type { SenderDeps } from "../sender.ts";
 import type { WriterState } from "../state.ts";
@@ -37,4 +39,13 @@ export interface SpoolHandle {
   drain(state: WriterState, deps: SenderDeps): Effect.Effect<DrainResult>;
   /** Files and bytes in the directory now (every target; `rejected/` aside). */
   usage(): { readonly files: number; readonly bytes: number };
+  /**
+   * Keep requests the writer gives up on (see spool/ahead.ts): written, counted, the spool now
+   * ahead of the queue; what cannot be written is reported as failed. Returns the samples kept.
+   */
+  keep(state: WriterState, deps: SenderDeps, requests: readonly EncodedRequest[], reason: SpoolReason, cause?: PromwireError): number;
+  /** The sender loop's step while the spool is ahead of the queue (see spool/ahead.ts). */
+  step(state: WriterState, deps: SenderDeps): Effect.Effect<"again" | "exit">;
+  /** The `promwire_spool_*` self-metrics. */
+  families(state: WriterState): MetricFamily[];
 }

@@ -25,6 +25,9 @@ import type { SpoolOptions } from "../options.ts";
 import { fallBack, reportFailed, sendWithRetry, shortOf, type SenderDeps } from "../sender.ts";
 import type { WriterState } from "../state.ts";
 import { encodeSpoolFile, crc32, parseSpoolFile, SpoolFormatError, type SpoolFileHeader } from "./format.ts";
+import type { MetricFamily } from "../../../exposition/model.ts";
+import type { EncodedRequest as Request } from "../batch.ts";
+import { keepInSpool, spoolStep } from "./ahead.ts";
 import type { DrainResult, SpoolAdded, SpoolHandle, SpoolReason } from "./handle.ts";
 import { SpoolLock } from "./lock.ts";
 import type { SpoolFileInfo, SpoolStorage } from "./storage.ts";
@@ -161,6 +164,27 @@ export class Spool implements SpoolHandle {
     let bytes = 0;
     for (const n of this.sizes.values()) bytes += n;
     return { files: this.sizes.size, bytes };
+  }
+
+  keep(state: WriterState, deps: SenderDeps, requests: readonly Request[], reason: SpoolReason, cause?: PromwireError): number {
+    return keepInSpool(state, deps, this, requests, reason, cause);
+  }
+
+  step(state: WriterState, deps: SenderDeps): Effect.Effect<"again" | "exit"> {
+    return spoolStep(state, deps, this);
+  }
+
+  families(state: WriterState): MetricFamily[] {
+    const { files, bytes } = this.usage();
+    const m = state.metrics;
+    const one = (name: string, type: "gauge" | "counter", help: string, value: number): MetricFamily => ({ name, type, help, samples: [{ name, labels: [], value }] });
+    return [
+      one("promwire_spool_files", "gauge", "Files in the spool directory (every target).", files),
+      one("promwire_spool_bytes", "gauge", "Bytes in the spool directory (every target).", bytes),
+      one("promwire_spool_samples_written_total", "counter", "Samples written to the spool instead of being given up on.", m.spooled),
+      one("promwire_spool_samples_resent_total", "counter", "Samples left in the spool by earlier writers, delivered.", m.resent),
+      one("promwire_spool_samples_evicted_total", "counter", "Spooled samples deleted to keep the spool under its size limit.", m.evicted),
+    ];
   }
 
   add(req: EncodedRequest, reason: SpoolReason, attempts: number, firstAttemptAt?: number): SpoolAdded {
