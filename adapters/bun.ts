@@ -21,6 +21,7 @@ import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../cor
 import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { useEmbeddedSnappyOnDemand } from "../core/wire/snappy-on-demand.ts";
 import { installProcessExitHooks } from "./process-hooks.ts";
+import { openNodeSpool } from "./spool-node.ts";
 
 useEmbeddedSnappyOnDemand();
 
@@ -33,6 +34,7 @@ const glue: RuntimeGlue = {
   installExitHooks: installProcessExitHooks,
   connect: runtimeConnect({ getEnv, readsProxyEnv: false, transport: lazyTransport(() => import("./bun-fetch.ts").then((m) => m.bunFetch)) }),
   connectionFromEnv: (given, resolved) => withConnectionFromEnv(getEnv, (path) => readFileSync(path, "utf8"), given, resolved),
+  openSpool: openNodeSpool,
 };
 const open = /* @__PURE__ */ new OpenWriters();
 

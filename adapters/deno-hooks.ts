@@ -53,6 +53,8 @@ export function installDenoExitHooks(writers: OpenWriters): void {
     if (writers.size > 0 && !writers.exitFlushRunning) void flush();
   });
   globalThis.addEventListener("unload", () => {
+    const spooled = writers.spoolNow();
+    if (spooled > 0) console.warn(`promwire: exiting with ${spooled} samples not delivered: spooled for the next run`);
     const left = writers.pendingSamples();
     if (left > 0) console.warn(`promwire: exiting with ${left} samples not delivered`);
   });

@@ -2,7 +2,8 @@
  * promwire for Deno: snappy's WASM embedded (loaded and compiled on first use, no file access), Deno's
  * `fetch`, configuration from `Deno.env` when no URL is given, and open writers flushed when the
  * program ends or is signalled (see deno-hooks.ts). Runs with `--allow-net` alone when the code
- * passes a URL; add `--allow-env` for configuration from the environment.
+ * passes a URL; add `--allow-env` for configuration from the environment, and
+ * `--allow-read=DIR --allow-write=DIR` for a `spool: { dir: DIR }`.
  *
  * @example
  * import { Gauge, Registry, remoteWrite } from "jsr:@promwire/promwire/deno";
@@ -16,6 +17,7 @@ import type { RuntimeClientApi } from "../core/runtime/api.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
 import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { denoGetEnv, denoReadTextFile, denoUnref, installDenoExitHooks } from "./deno-hooks.ts";
+import { openDenoSpool } from "./spool-deno.ts";
 import { useEmbeddedSnappyOnDemand } from "../core/wire/snappy-on-demand.ts";
 
 useEmbeddedSnappyOnDemand();
@@ -29,6 +31,7 @@ const glue: RuntimeGlue = {
   // Deno's fetch reads HTTPS_PROXY/NO_PROXY itself; a proxy option or TLS settings need a Deno.HttpClient.
   connect: runtimeConnect({ getEnv: denoGetEnv, readsProxyEnv: false, transport: lazyTransport(() => import("./deno-fetch.ts").then((m) => m.denoFetch)) }),
   connectionFromEnv: (given, resolved) => withConnectionFromEnv(denoGetEnv, denoReadTextFile, given, resolved),
+  openSpool: openDenoSpool,
 };
 const open = /* @__PURE__ */ new OpenWriters();
 

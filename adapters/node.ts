@@ -1,7 +1,8 @@
 /**
  * promwire for Node.js: snappy's WASM embedded (loaded and compiled on first use, no file access), the
  * global `fetch`, configuration from `process.env` when no URL is given, and open writers flushed
- * on `beforeExit` and on SIGTERM/SIGINT (within `exitTimeoutMs`, then the signal takes effect).
+ * on `beforeExit` and on SIGTERM/SIGINT (within `exitTimeoutMs`, then the signal takes effect);
+ * with `spool: { dir }`, what could not be delivered is kept there (node:fs) for the next run.
  *
  * @example
  * import { Counter, Registry, remoteWrite } from "promwire/node";
@@ -17,6 +18,7 @@ import type { RuntimeClientApi } from "../core/runtime/api.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
 import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { installProcessExitHooks } from "./process-hooks.ts";
+import { openNodeSpool } from "./spool-node.ts";
 import { useEmbeddedSnappyOnDemand } from "../core/wire/snappy-on-demand.ts";
 
 useEmbeddedSnappyOnDemand();
@@ -31,6 +33,7 @@ const glue: RuntimeGlue = {
   // Node 20's fetch knows no proxy, CA or client certificate: node-fetch.ts does, loaded when needed.
   connect: runtimeConnect({ getEnv, readsProxyEnv: true, transport: lazyTransport(() => import("./node-fetch.ts").then((m) => m.nodeFetch)) }),
   connectionFromEnv: (given, resolved) => withConnectionFromEnv(getEnv, (path) => readFileSync(path, "utf8"), given, resolved),
+  openSpool: openNodeSpool,
 };
 const open = /* @__PURE__ */ new OpenWriters();
 

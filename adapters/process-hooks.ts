@@ -5,7 +5,7 @@
  *   if promwire was the only listener, it removes itself and re-sends the signal, so the process
  *   still dies of it (exit status 128+n); if the application listens too, its handler decides.
  * A second signal during the flush is passed on at once. `process.exit()` cannot wait: what is
- * still queued then is reported on stderr.
+ * still queued then goes to the writers' spools, or is reported on stderr.
  */
 import type { OpenWriters } from "../core/runtime/open-writers.ts";
 
@@ -18,8 +18,10 @@ export function installProcessExitHooks(writers: OpenWriters): void {
     if (writers.size > 0 && !writers.exitFlushRunning) void flush();
   });
 
-  // `process.exit()` skips beforeExit: the loss can at least be said.
+  // `process.exit()` skips beforeExit: a spool still takes what is held (synchronously); the rest can at least be said.
   process.on("exit", () => {
+    const spooled = writers.spoolNow();
+    if (spooled > 0) console.warn(`promwire: exiting with ${spooled} samples not delivered: spooled for the next run`);
     const left = writers.pendingSamples();
     if (left > 0) console.warn(`promwire: exiting with ${left} samples not delivered (process.exit() before a flush)`);
   });

@@ -36,7 +36,9 @@ export type {
 } from "../core/edge/with-metrics.ts";
 
 // No global environment: `url` (and credentials) come from code, or from `env` via withMetrics.
-const glue: RuntimeGlue = { getEnv: () => undefined };
+// No file system: no spool. One request in flight: an invocation writes little, and a Worker's
+// connections are few.
+const glue: RuntimeGlue = { getEnv: () => undefined, defaults: { shards: 1 } };
 const open = /* @__PURE__ */ new OpenWriters();
 
 /** A remote-write writer; pass `url` (`flushOnExit` does nothing here: hand `rw.close()` to `ctx.waitUntil`). */

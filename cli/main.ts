@@ -22,8 +22,10 @@ commands:
   encode    exposition page → snappy remote-write request (stdout)
   decode    snappy remote-write request → readable series (or --json)
   bench     parse / encode / compress throughput on your page
+  spool     send or list what write --spool kept when the receiver was away
 
-Exit status: 0 when the data was accepted, 1 when it was not, 2 for a usage error.
+Exit status: 0 when the data was accepted, 1 when it was not, 2 for a usage error, 3 when it was
+not delivered but kept in the spool (write --spool DIR; sent first by the next write or spool send).
 Run promwire <command> --help for the options of a command.`,
   write: `promwire write <url> [file|-] [--label k=v]... [--protocol v1|v2] [--format text|openmetrics] [--strict]
   Parses a Prometheus text or OpenMetrics page (a file, or standard input) and sends it by remote
@@ -40,8 +42,12 @@ Run promwire <command> --help for the options of a command.`,
   --allow-empty        a page without samples is a success (nothing is sent) instead of an error
   --progress           show the progress line even when stderr is not a terminal
   --quiet              no retry notices and no summary line (errors are still printed)
+  --spool DIR          keep what cannot be delivered (retries spent, Ctrl-C, SIGTERM) in DIR and
+                       exit with status 3; a spool an earlier run left for this URL is sent first
+                       (also PROMWIRE_SPOOL_DIR; see promwire spool --help)
+  Up to 16 requests are in flight at once; each series' samples still arrive in order.
   Each failed attempt that will be retried prints one line (cause, next retry). Ctrl-C prints how
-  many samples were not delivered.
+  many samples were not delivered (with --spool: how many were kept).
 
 ${CONNECTION_HELP}`,
   push: pushHelp("push", "PUT: replaces the whole group with the page's metrics."),
@@ -61,6 +67,7 @@ ${CONNECTION_HELP}`,
   Parses the page and writes the snappy-compressed WriteRequest to stdout (--raw: uncompressed).`,
   decode: `promwire decode [file|-] [--json] [--raw] [--protocol v1|v2] [--max-bytes N]
   Reads a snappy-compressed (or --raw) WriteRequest, v1 or v2 (sniffed), and prints its series.`,
+  spool: "",
   bench: `promwire bench [file]
   Parse, encode (v1 and v2) and compress throughput on your page, or on a built-in one.`,
 };
@@ -80,6 +87,12 @@ function pushHelp(command: string, what: string): string {
 ${CONNECTION_HELP}`;
 }
 
+/** `spool`'s help lives with its code (loaded only when asked for). */
+async function helpOf(command: string): Promise<string | undefined> {
+  if (command === "spool") return (await import("./spool-command.ts")).SPOOL_HELP;
+  return HELP[command];
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [command = "", ...rest] = argv;
   const args = parseArgs(rest, ["json", "raw", "quiet", "help", "progress", "strict", "allow-empty"]);
@@ -88,8 +101,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return command === "" ? 2 : 0;
   }
   if (args.flags.has("help")) {
-    console.log(HELP[command] ?? HELP[""]);
-    return HELP[command] ? 0 : 2;
+    const help = await helpOf(command);
+    console.log(help ?? HELP[""]);
+    return help ? 0 : 2;
   }
   if (!(command in HELP)) throw new UsageError(`unknown command ${JSON.stringify(command)} (try promwire --help)`);
   // Snappy's WASM: registered now, compiled on the first compress or decompress.
@@ -115,6 +129,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     case "bench":
       await (await import("./bench-command.ts")).benchCommand(args);
       return 0;
+    case "spool": {
+      const spool = await import("./spool-command.ts");
+      const [sub, ...rest] = args.positionals;
+      const subArgs = { positionals: rest, flags: args.flags };
+      if (sub === "send") await spool.spoolSendCommand(subArgs);
+      else if (sub === "ls") spool.spoolLsCommand(subArgs);
+      else throw new UsageError(`spool needs send or ls (got ${JSON.stringify(sub ?? "")}; try promwire spool --help)`);
+      return 0;
+    }
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)} (try promwire --help)`);
   }
@@ -129,6 +152,8 @@ main(process.argv.slice(2)).then(
     process.stderr.write(`promwire: ${e?.name && e.name !== "Error" ? `${e.name}: ` : ""}${e?.message ?? String(err)}\n`);
     // PROMWIRE_DEBUG=1: the stack too, for bug reports (messages never carry credentials).
     if (process.env.PROMWIRE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = err instanceof UsageError ? 2 : 1;
+    // A command's own status (3: kept in the spool), else 1.
+    const own = (err as { exitCode?: unknown } | null)?.exitCode;
+    process.exitCode = err instanceof UsageError ? 2 : typeof own === "number" ? own : 1;
   },
 );

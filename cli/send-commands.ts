@@ -8,7 +8,7 @@ import { lazyTransport, runtimeConnect } from "../core/client/http/runtime-conne
 import { pushgateway } from "../core/client/pushgateway/client.ts";
 import type { WriterStats } from "../core/client/remote-write/options.ts";
 import type { RemoteWriter } from "../core/client/remote-write/remote-writer.ts";
-import { remoteWrite } from "../core/client/remote-write/writer.ts";
+import { makeRemoteWriterInternals } from "../core/client/remote-write/writer.ts";
 import type { PromwireError } from "../core/errors.ts";
 import { ParseError, RejectedError } from "../core/errors.ts";
 import type { MetricFamily } from "../core/exposition/model.ts";
@@ -64,7 +64,7 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" 
  * nothing is sent when any line is bad and memory stays flat whatever its size.
  */
 export async function writeCommand(args: ParsedArgs, out: Output = stderrOutput(flag(args, "progress") === "true")): Promise<void> {
-  checkFlags(args, ["label", "protocol", "format", "strict", "quiet", "progress", "max-samples-per-request", "allow-empty", ...CONNECTION_FLAGS]);
+  checkFlags(args, ["label", "protocol", "format", "strict", "quiet", "progress", "max-samples-per-request", "allow-empty", "spool", ...CONNECTION_FLAGS]);
   const [url, file, extra] = args.positionals;
   const shown = checkUrl(url, "write");
   if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
@@ -73,6 +73,9 @@ export async function writeCommand(args: ParsedArgs, out: Output = stderrOutput(
   const quiet = flag(args, "quiet") === "true";
   const perRequest = Number(flag(args, "max-samples-per-request") ?? 2000);
   if (!Number.isInteger(perRequest) || perRequest <= 0) throw new UsageError("--max-samples-per-request must be a positive integer");
+  // The spool's code is loaded only when there is one.
+  const spoolDir = flag(args, "spool") ?? (process.env.PROMWIRE_SPOOL_DIR || undefined);
+  const spool = spoolDir === undefined ? undefined : { dir: spoolDir, cli: await import("./spool-command.ts") };
   const options: PageOptions = {
     parse: parseOptionsOf(args),
     version: protocol,
@@ -99,7 +102,7 @@ export async function writeCommand(args: ParsedArgs, out: Output = stderrOutput(
       if (!quiet) out.info("the input holds no samples: nothing to send");
       return;
     }
-    await sendPage(page, check, options, { url: url!, shown, protocol, conn, perRequest, quiet, out });
+    await sendPage(page, check, options, { url: url!, shown, protocol, conn, perRequest, quiet, out, spool });
   } finally {
     page.close();
     clearInterruptReport();
@@ -114,6 +117,8 @@ interface SendSettings {
   readonly perRequest: number;
   readonly quiet: boolean;
   readonly out: Output;
+  /** `--spool DIR`: what is not delivered is kept there (exit status 3). */
+  readonly spool: { readonly dir: string; readonly cli: typeof import("./spool-command.ts") } | undefined;
 }
 
 /** Second pass: convert and enqueue chunk by chunk, at most two chunks' series held at once. */
@@ -121,8 +126,8 @@ async function sendPage(page: PageSource, check: PageCheck, options: PageOptions
   const total = check.samples;
   const errors: PromwireError[] = [];
   const notices: string[] = [];
-  const rw = remoteWrite(
-    {
+  const spool = s.spool;
+  const { writer: rw, spoolNow } = makeRemoteWriterInternals({
     url: s.url,
     protocol: s.protocol,
     auth: s.conn.auth,
@@ -136,18 +141,25 @@ async function sendPage(page: PageSource, check: PageCheck, options: PageOptions
     maxPendingSamples: Math.max(100_000, total + s.perRequest),
     // One-off: no stale markers at close, so no need to remember every series (memory).
     trackSeries: false,
-    onError: (e) => errors.push(e),
+    // Files an earlier run left in the spool: said, not this write's failure.
+    onError: (e) => (spool?.cli.isEarlierRunsFile(e) ? notices.push(`promwire write: ${describeFailure(e)} (left by an earlier run; moved to ${spool.dir}/rejected/)`) : errors.push(e)),
     onRetry: s.quiet ? undefined : (r) => s.out.info(`promwire write: attempt ${r.attempt} failed (${describeFailure(r.error)}), retrying in ${delayText(r.delayMs)}`),
     log: (m) => notices.push(m),
-  },
-    cliConnect,
-  );
+    ...(spool === undefined ? {} : { spool: { dir: spool.dir } }),
+  }, { openSpool: spool?.cli.cliOpenSpool, connect: cliConnect });
   let enqueued = 0;
   interruptReport((signal) => {
+    // With a spool, what is queued or in flight goes to it now (synchronously: the process ends next).
+    spoolNow();
     const st = rw.stats();
     const lost = total - st.sent;
+    if (spool !== undefined) {
+      const kept = enqueued - st.sent - st.failed - st.dropped;
+      const unread = total - enqueued;
+      return `write interrupted (${signal}): ${lost} of ${plural(total, "sample")} not delivered to ${s.shown} (${st.sent} delivered); ${kept} kept in the spool ${spool.dir}${unread > 0 ? `, ${unread} not yet read from the input` : ""}`;
+    }
     const inFlight = enqueued - st.sent - st.failed - st.pending;
-    return `write interrupted (${signal}): ${lost} of ${plural(total, "sample")} not delivered to ${s.shown} (${st.sent} delivered${inFlight > 0 ? `; a request with ${inFlight} more was in flight and may have arrived` : ""})`;
+    return `write interrupted (${signal}): ${lost} of ${plural(total, "sample")} not delivered to ${s.shown} (${st.sent} delivered${inFlight > 0 ? `; ${inFlight} more were in flight and may have arrived` : ""})`;
   });
   const showProgress = s.out.progress !== undefined && total >= PROGRESS_THRESHOLD;
   const timer = showProgress
@@ -180,11 +192,19 @@ async function sendPage(page: PageSource, check: PageCheck, options: PageOptions
   if (stopped !== undefined) {
     throw new CommandError(`${stopped instanceof Error ? stopped.message : String(stopped)}; ${stats.sent} of ${plural(total, "sample")} were delivered to ${s.shown}`);
   }
+  if (stats.resent > 0 && !s.quiet) s.out.info(`sent ${plural(stats.resent, "sample")} left in the spool ${spool?.dir} by an earlier run first`);
   if (errors.length > 0 || stats.failed > 0 || stats.dropped > 0 || stats.sent !== total) {
     const lost = total - stats.sent;
     const first = errors[0];
     const cause = first === undefined ? "" : first instanceof RejectedError && first.lastError !== undefined ? ` after ${plural(first.attempts, "attempt")}: ${describeFailure(first.lastError)}` : `: ${describeFailure(first)}`;
-    throw new CommandError(`write to ${s.shown} failed: ${lost} of ${plural(total, "sample")} not delivered${cause}`);
+    if (spool !== undefined && errors.length === 0 && stats.failed === 0 && stats.dropped === 0 && stats.evicted === 0) {
+      throw new spool.cli.SpooledError(
+        `write to ${s.shown}: ${lost} of ${plural(total, "sample")} not delivered, kept in the spool ${spool.dir} (promwire spool send ${s.shown} --spool ${spool.dir} sends them; so does the next write with --spool ${spool.dir})`,
+      );
+    }
+    const still = lost - stats.failed - stats.dropped - stats.evicted;
+    const kept = spool !== undefined && still > 0 ? `; ${still} of them kept in the spool ${spool.dir}` : "";
+    throw new CommandError(`write to ${s.shown} failed: ${lost} of ${plural(total, "sample")} not delivered${cause}${kept}`);
   }
   if (!s.quiet) {
     s.out.info(

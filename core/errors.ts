@@ -180,8 +180,12 @@ export class AuthError extends PromwireError {
   }
 }
 
-/** Why data was given up on. */
-export type RejectReason = "status" | "retry-budget" | "partial-write" | "encode" | "too-large" | "closed";
+/**
+ * Why data was given up on. `"spool-rejected"` and `"spool-invalid"` are about spool files left by
+ * an earlier writer: the receiver refused one with a final 4xx, or one could not be read; either
+ * was moved to the spool's `rejected/` directory with the reason beside it.
+ */
+export type RejectReason = "status" | "retry-budget" | "partial-write" | "encode" | "too-large" | "closed" | "spool-rejected" | "spool-invalid";
 
 /**
  * Samples that were definitively not delivered: the receiver refused them (4xx), the retry budget
@@ -390,5 +394,27 @@ export class EnvPermissionError extends PromwireError {
     hint: string,
   ) {
     super(`cannot read ${variable}: ${hint}`);
+  }
+}
+
+/**
+ * The spool directory could not be used: the runtime's permissions (Deno without
+ * `--allow-read`/`--allow-write` for it), a full disk, a path that is not a directory. Thrown by
+ * `remoteWrite()` when the directory cannot be opened; later, what could not be spooled is
+ * reported to `onError` with this as the cause.
+ */
+export class SpoolError extends PromwireError {
+  static override readonly tag = "SpoolError";
+  readonly _tag = "SpoolError" as const;
+  override readonly name = "SpoolError";
+  constructor(
+    /** The spool directory. */
+    readonly dir: string,
+    /** What was being done, e.g. `"write"`, `"rename"`, `"open"`. */
+    readonly operation: string,
+    /** Why it failed, with a hint where one helps. */
+    readonly detail: string,
+  ) {
+    super(`spool ${dir}: ${operation}: ${detail}`);
   }
 }

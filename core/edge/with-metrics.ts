@@ -120,7 +120,7 @@ export interface MetricsExportedHandler<Env> {
   scheduled?: (controller: unknown, env: Env, ctx: WaitUntilContext) => Promise<void>;
 }
 
-const NO_STATS: WriterStats = { sent: 0, retried: 0, failed: 0, dropped: 0, pending: 0, requests: 0, retries: 0, abandoned: 0 };
+const NO_STATS: WriterStats = { sent: 0, retried: 0, failed: 0, dropped: 0, pending: 0, requests: 0, retries: 0, abandoned: 0, spooled: 0, resent: 0, evicted: 0 };
 
 /** A writer that accepts everything and sends nothing (the configuration was unusable). */
 function discardingWriter(): RemoteWriter {

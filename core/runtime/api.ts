@@ -29,9 +29,9 @@ export interface RuntimeClientApi {
   /**
    * A remote-write writer. Without `options.url`, the options come from the environment
    * (`PROMWIRE_REMOTE_WRITE_URL`, `PROMWIRE_USERNAME`/`PROMWIRE_PASSWORD` or
-   * `PROMWIRE_BEARER_TOKEN`, `PROMWIRE_PROTOCOL`, `PROMWIRE_EXTERNAL_LABELS`, `PROMWIRE_TIMEOUT_MS`;
-   * on Node, Deno and Bun also `PROMWIRE_SIGV4_*`, `PROMWIRE_OAUTH2_*`, `PROMWIRE_PROXY_URL`,
-   * `PROMWIRE_TLS_*_FILE`).
+   * `PROMWIRE_BEARER_TOKEN`, `PROMWIRE_PROTOCOL`, `PROMWIRE_EXTERNAL_LABELS`, `PROMWIRE_TIMEOUT_MS`,
+   * `PROMWIRE_SPOOL_DIR`; on Node, Deno and Bun also `PROMWIRE_SIGV4_*`, `PROMWIRE_OAUTH2_*`,
+   * `PROMWIRE_PROXY_URL`, `PROMWIRE_TLS_*_FILE`).
    * @example const rw = remoteWrite({ url, auth: { sigv4: { region: "eu-west-1" } }, proxy: "http://proxy:3128" });
    */
   remoteWrite(options?: RuntimeRemoteWriteOptions): RemoteWriter;

@@ -9,8 +9,10 @@
 import { pushgateway as makePushgateway } from "../client/pushgateway/client.ts";
 import type { Connect, ConnectionOptions } from "../client/http/connection.ts";
 import type { PushgatewayClient } from "../client/pushgateway/options.ts";
+import type { OpenSpool } from "../client/remote-write/writer-front.ts";
+import type { RemoteWriteOptions } from "../client/remote-write/options.ts";
 import type { RemoteWriter } from "../client/remote-write/remote-writer.ts";
-import { makeRemoteWriter, type UnrefTimer } from "../client/remote-write/writer.ts";
+import { makeRemoteWriterInternals, type UnrefTimer } from "../client/remote-write/writer.ts";
 import { pushgatewayOptionsFromEnv, remoteWriteOptionsFromEnv, type GetEnv } from "./env-config.ts";
 import { OpenWriters } from "./open-writers.ts";
 import type { PushgatewayEnvOptions, RuntimeRemoteWriteOptions } from "./api.ts";
@@ -30,6 +32,10 @@ export interface RuntimeGlue {
    * files) when the code gives no URL (see env-connection.ts); Node, Deno and Bun.
    */
   readonly connectionFromEnv?: <O extends ConnectionSettings>(given: Partial<O>, resolved: O) => O;
+  /** Opens `spool` directories; a runtime without a file system leaves it out, and the option is refused. */
+  readonly openSpool?: OpenSpool;
+  /** This runtime's defaults for options the code leaves out (e.g. `shards: 1` on Workers). */
+  readonly defaults?: Partial<RemoteWriteOptions>;
 }
 
 /** The options the connection variables can set. */
@@ -61,16 +67,17 @@ const hooked = new WeakSet<OpenWriters>();
  */
 export function runtimeRemoteWrite(glue: RuntimeGlue, open: OpenWriters, options: RuntimeRemoteWriteOptions = {}): RemoteWriter {
   const { flushOnExit = true, exitTimeoutMs = DEFAULT_EXIT_TIMEOUT_MS, ...rest } = options;
-  let resolved = remoteWriteOptionsFromEnv(glue.getEnv, rest);
+  let resolved: RemoteWriteOptions = { ...glue.defaults, ...remoteWriteOptionsFromEnv(glue.getEnv, rest) };
   if (rest.url === undefined && glue.connectionFromEnv !== undefined) resolved = glue.connectionFromEnv(rest, resolved);
-  if (!flushOnExit) return makeRemoteWriter(resolved, { unrefTimer: glue.unrefTimer, holdOpen: keepAlive, connect: glue.connect });
+  const hooks = { unrefTimer: glue.unrefTimer, holdOpen: keepAlive, connect: glue.connect, openSpool: glue.openSpool };
+  if (!flushOnExit) return makeRemoteWriterInternals(resolved, hooks).writer;
   if (glue.installExitHooks !== undefined && !hooked.has(open)) {
     hooked.add(open);
     glue.installExitHooks(open);
   }
-  const writer: RemoteWriter = makeRemoteWriter(resolved, { unrefTimer: glue.unrefTimer, holdOpen: keepAlive, connect: glue.connect, onClose: () => open.untrack(writer) });
-  open.track(writer, exitTimeoutMs);
-  return writer;
+  const made = makeRemoteWriterInternals(resolved, { ...hooks, onClose: () => open.untrack(made.writer) });
+  open.track(made.writer, exitTimeoutMs, made.spoolNow);
+  return made.writer;
 }
 
 /**

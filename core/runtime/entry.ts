@@ -8,7 +8,7 @@ export type { Auth, BasicAuth, BearerAuth, HeaderAuth, SignableRequest, SignAuth
 export type { RetryNotice, RetryOptions } from "../client/http/retry-policy.ts";
 export type { FetchLike } from "../client/http/types.ts";
 export type { PushgatewayClient, PushgatewayCloseOptions, PushgatewayError, PushgatewayOptions } from "../client/pushgateway/options.ts";
-export type { FailureInfo, RemoteWriteOptions, TimestampPolicy, WriteRetryNotice, WriterStats } from "../client/remote-write/options.ts";
+export type { DropReason, FailureInfo, RemoteWriteOptions, SpoolOptions, TimestampPolicy, WriteRetryNotice, WriterStats } from "../client/remote-write/options.ts";
 export type { CloseOptions, RemoteWriter } from "../client/remote-write/remote-writer.ts";
 export type { PushgatewayEnvOptions, RuntimeClientApi, RuntimeRemoteWriteOptions } from "./api.ts";
 export type { FlushAllResult } from "./open-writers.ts";

@@ -35,6 +35,8 @@ export const ENV_VARS = {
   timeoutMs: "PROMWIRE_TIMEOUT_MS",
   /** Pushgateway job name, when the code gives none. */
   job: "PROMWIRE_JOB",
+  /** Spool directory for remote write (Node, Bun, Deno). */
+  spoolDir: "PROMWIRE_SPOOL_DIR",
 } as const;
 
 /** The variables read when building remote-write options, in the order they are read. */
@@ -46,6 +48,7 @@ export const REMOTE_WRITE_ENV_VARS: readonly string[] = [
   ENV_VARS.protocol,
   ENV_VARS.externalLabels,
   ENV_VARS.timeoutMs,
+  ENV_VARS.spoolDir,
 ];
 
 function nonEmpty(getEnv: GetEnv, name: string): string | undefined {
@@ -90,7 +93,7 @@ export function parseLabelList(text: string, what: string = ENV_VARS.externalLab
 /**
  * Remote-write options: `options` as given when they carry a `url`; otherwise `options` completed
  * from the environment (`PROMWIRE_REMOTE_WRITE_URL`, credentials, protocol, external labels,
- * timeout), the code's own fields winning.
+ * timeout, spool directory), the code's own fields winning.
  *
  * @example
  * const options = remoteWriteOptionsFromEnv(readEnvironmentVariable, { externalLabels: { job: "backup" } });
@@ -108,6 +111,7 @@ export function remoteWriteOptionsFromEnv(getEnv: GetEnv, options: Partial<Remot
   const labels = nonEmpty(getEnv, ENV_VARS.externalLabels);
   const timeout = nonEmpty(getEnv, ENV_VARS.timeoutMs);
   const timeoutMs = timeout === undefined ? undefined : Number(timeout);
+  const spoolDir = nonEmpty(getEnv, ENV_VARS.spoolDir);
   if (timeoutMs !== undefined && !(timeoutMs > 0)) {
     throw new ValidationError("option-invalid", `${ENV_VARS.timeoutMs} must be a positive number of milliseconds, got ${JSON.stringify(timeout)}`);
   }
@@ -118,6 +122,7 @@ export function remoteWriteOptionsFromEnv(getEnv: GetEnv, options: Partial<Remot
     protocol: options.protocol ?? protocol,
     externalLabels: options.externalLabels ?? (labels === undefined ? undefined : parseLabelList(labels)),
     timeoutMs: options.timeoutMs ?? timeoutMs,
+    spool: options.spool ?? (spoolDir === undefined ? undefined : { dir: spoolDir }),
   };
 }
 

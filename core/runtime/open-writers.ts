@@ -16,7 +16,8 @@ export interface FlushAllResult {
 }
 
 export class OpenWriters {
-  private readonly writers = new Set<RemoteWriter>();
+  /** Each open writer, and how to spool what it holds in a process's last moments. */
+  private readonly writers = new Map<RemoteWriter, () => number>();
   /** The longest exit deadline any tracked writer asked for, ms. */
   exitTimeoutMs = 0;
   private exiting: Promise<void> | undefined;
@@ -30,8 +31,9 @@ export class OpenWriters {
     return (this.exiting ??= (async () => {
       const { timedOut } = await this.flushAll(this.exitTimeoutMs);
       if (!timedOut) return;
-      const lost = await this.closeAll(0);
+      const { lost, spooled } = await this.closeAll(0);
       if (lost > 0) console.warn(`promwire: ${lost} samples not delivered within ${this.exitTimeoutMs} ms of exit`);
+      if (spooled > 0) console.warn(`promwire: ${spooled} samples not delivered within ${this.exitTimeoutMs} ms of exit were spooled (the next run sends them first)`);
     })().finally(() => {
       this.exiting = undefined;
     }));
@@ -43,8 +45,8 @@ export class OpenWriters {
   }
 
   /** Track `writer` until {@link untrack}; exit hooks wait up to `exitTimeoutMs` for it. */
-  track(writer: RemoteWriter, exitTimeoutMs = 5_000): void {
-    this.writers.add(writer);
+  track(writer: RemoteWriter, exitTimeoutMs = 5_000, spoolNow: () => number = () => 0): void {
+    this.writers.set(writer, spoolNow);
     this.exitTimeoutMs = Math.max(this.exitTimeoutMs, exitTimeoutMs);
   }
 
@@ -60,7 +62,17 @@ export class OpenWriters {
   /** Samples queued in all writers. */
   pendingSamples(): number {
     let n = 0;
-    for (const w of this.writers) n += w.stats().pending;
+    for (const w of this.writers.keys()) n += w.stats().pending;
+    return n;
+  }
+
+  /**
+   * The process ends now (`process.exit()`, Deno's `unload`): writers with a spool write what they
+   * hold to it, synchronously. Returns the samples spooled.
+   */
+  spoolNow(): number {
+    let n = 0;
+    for (const spool of this.writers.values()) n += spool();
     return n;
   }
 
@@ -70,25 +82,32 @@ export class OpenWriters {
    * @example const { timedOut } = await openWriters.flushAll(5_000);
    */
   async flushAll(timeoutMs: number): Promise<FlushAllResult> {
-    const list = [...this.writers];
+    const list = [...this.writers.keys()];
     if (list.length === 0) return { writers: 0, timedOut: false };
     const { timedOut } = await withDeadline(Promise.allSettled(list.map((w) => w.flush())), timeoutMs);
     return { writers: list.length, timedOut };
   }
 
   /**
-   * Close every open writer, waiting at most `timeoutMs` each (what is not delivered by then is
-   * reported to its `onError` as `"closed"`). Resolves to the number of samples given up on.
+   * Close every open writer, waiting at most `timeoutMs` each (what is not delivered by then goes
+   * to its spool, or is reported to its `onError` as `"closed"`). Resolves to the samples given up
+   * on and spooled.
    */
-  async closeAll(timeoutMs: number): Promise<number> {
+  async closeAll(timeoutMs: number): Promise<{ lost: number; spooled: number }> {
     const results = await Promise.allSettled(
-      [...this.writers].map(async (w) => {
-        const before = w.stats().failed;
-        return (await w.close({ timeoutMs })).failed - before;
+      [...this.writers.keys()].map(async (w) => {
+        const before = w.stats();
+        const after = await w.close({ timeoutMs });
+        return { lost: after.failed - before.failed, spooled: after.spooled - before.spooled };
       }),
     );
     let lost = 0;
-    for (const r of results) if (r.status === "fulfilled") lost += r.value;
-    return lost;
+    let spooled = 0;
+    for (const r of results) {
+      if (r.status !== "fulfilled") continue;
+      lost += r.value.lost;
+      spooled += r.value.spooled;
+    }
+    return { lost, spooled };
   }
 }

@@ -37,3 +37,17 @@ export function expectedSamples(series: readonly Series[], extra: readonly strin
 export const FAST_RETRY = { minBackoffMs: 5, maxBackoffMs: 20, maxAttempts: 5, maxAgeMs: 10_000 } as const;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Samples (as {@link acceptedSamples} writes them) grouped by series, each series' in arrival
+ * order: what a writer guarantees once several requests are in flight (the order between series
+ * is not kept, the order within each series is).
+ */
+export function perSeries(samples: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const s of samples) {
+    const at = s.lastIndexOf("@");
+    (out[s.slice(0, at)] ??= []).push(s.slice(at + 1));
+  }
+  return out;
+}

@@ -242,6 +242,7 @@ describe("remote write: dead endpoints cannot hold a job", () => {
       url: server.url,
       maxSamplesPerRequest: 10,
       flushDeadlineMs: 60_000,
+      shards: 1, // one batch after the other: the later ones are those behind the first
       retry: { minBackoffMs: 50, maxBackoffMs: 50, maxAttempts: 1_000, maxAgeMs: 400 },
       random: () => 0.999,
       onError: () => {},

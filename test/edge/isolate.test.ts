@@ -167,7 +167,7 @@ describe("isolateMetrics", () => {
     const stuck = {
       protocol: "v1",
       write: () => {},
-      stats: () => ({ sent: 0, failed: 0, dropped: 0, pending: 0, requests: 0, retries: 0, retried: 0, abandoned: 0 }),
+      stats: () => ({ sent: 0, failed: 0, dropped: 0, pending: 0, requests: 0, retries: 0, retried: 0, abandoned: 0, spooled: 0, resent: 0, evicted: 0 }),
       close: () => new Promise(() => {}),
     } as unknown as RemoteWriter;
     expect(iso.flush({ force: true, deadlineMs: 1_000, writer: () => stuck })).toBeDefined();

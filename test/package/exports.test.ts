@@ -30,6 +30,7 @@ const METRICS_AND_ERRORS = [
   "Registry",
   "RejectedError",
   "SnappyNotInitialisedError",
+  "SpoolError",
   "Summary",
   "TimeoutError",
   "TlsError",

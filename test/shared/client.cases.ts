@@ -38,6 +38,17 @@ function record(labels: readonly string[]): Record<string, string> {
 
 export const clientCases: SharedCase[] = [
   {
+    name: "a spool the runtime cannot give is refused by remoteWrite() itself, saying why (Workers: no file system; Deno: the permission to add)",
+    run: async ({ promwire, runtime }) => {
+      // Under a regular file: no runtime can create it. Deno runs these cases without file access.
+      const dir = "/dev/null/promwire-spool";
+      const make = () => promwire.remoteWrite({ url: "http://127.0.0.1:9/api/v1/write", spool: { dir }, flushOnExit: false });
+      if (runtime === "workerd") await assertRejects(make, "ValidationError", /spool: this runtime has no file system/);
+      else if (runtime === "deno") await assertRejects(make, "SpoolError", new RegExp(`^spool ${dir}: create the directory: permission denied: run with --allow-read=${dir} --allow-write=${dir}$`));
+      else await assertRejects(make, "SpoolError", new RegExp(`^spool ${dir}: create the directory: `));
+    },
+  },
+  {
     name: "client: the runtime entry exports the client API (remoteWrite, pushgateway, flushAll) and the metric types",
     run: ({ promwire }) => {
       for (const name of ["remoteWrite", "pushgateway", "flushAll", "Registry", "Counter", "Gauge", "Histogram", "Summary", "HttpError"] as const) {

@@ -25,6 +25,8 @@ export interface RecordedRequest {
   status: number;
   /** For a hung request: `performance.now()` when the client closed the connection. */
   closedAt?: number;
+  /** `performance.now()` when the answer was sent. */
+  answeredAt?: number;
 }
 
 /** What to do with a request. */
@@ -36,6 +38,8 @@ export interface Reply {
   readonly hang?: boolean;
   /** Reset the connection without answering. */
   readonly destroy?: boolean;
+  /** Answer after this long, ms (a slow link). */
+  readonly delayMs?: number;
 }
 
 export type Behaviour = (req: RecordedRequest) => Reply;
@@ -46,6 +50,8 @@ export interface FaultServer {
   readonly requests: RecordedRequest[];
   /** Requests answered 2xx. */
   accepted(): RecordedRequest[];
+  /** Most requests open at once so far (arrived, not yet answered). */
+  maxConcurrent(): number;
   setBehaviour(b: Behaviour): void;
   /** Stop listening (connections refused) for `ms`, then listen again on the same port. */
   down(ms: number): Promise<void>;
@@ -110,9 +116,17 @@ export async function startFaultServer(behaviour: Behaviour = () => ({ status: 2
         });
         return;
       }
-      rec.status = reply.status ?? 204;
-      res.writeHead(rec.status, reply.headers ?? {});
-      res.end(reply.body ?? "");
+      const answer = (): void => {
+        rec.status = reply.status ?? 204;
+        rec.answeredAt = performance.now();
+        res.writeHead(rec.status, reply.headers ?? {});
+        res.end(reply.body ?? "");
+      };
+      if (reply.delayMs === undefined) answer();
+      else {
+        hung.add(res);
+        setTimeout(() => (hung.delete(res), res.destroyed || answer()), reply.delayMs);
+      }
     });
   };
 
@@ -146,6 +160,13 @@ export async function startFaultServer(behaviour: Behaviour = () => ({ status: 2
     port,
     requests,
     accepted: () => requests.filter((r) => r.status >= 200 && r.status < 300),
+    maxConcurrent: () => {
+      const events = requests.flatMap((r) => [[r.at, 1] as const, [r.answeredAt ?? r.closedAt ?? Infinity, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      let open = 0;
+      let max = 0;
+      for (const [, d] of events) max = Math.max(max, (open += d));
+      return max;
+    },
     setBehaviour(b) {
       current = b;
     },

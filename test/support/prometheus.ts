@@ -53,6 +53,10 @@ export interface Prometheus {
    * directory, wait until ready.
    */
   restart(pauseMs?: number): Promise<{ downMs: number }>;
+  /** SIGTERM and wait for the exit, keeping the port and data directory for {@link up}. */
+  down(): Promise<void>;
+  /** Start again on the same port and data directory after {@link down}; waits until ready. */
+  up(): Promise<void>;
   /** Stop the server and delete its data directory. */
   stop(): Promise<void>;
 }
@@ -188,6 +192,11 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
       const failed = await launch(port);
       if (failed !== undefined) throw new Error(failed);
       return { downMs: Date.now() - t0 };
+    },
+    down: halt,
+    async up() {
+      const failed = await launch(port);
+      if (failed !== undefined) throw new Error(failed);
     },
     async stop() {
       await halt();

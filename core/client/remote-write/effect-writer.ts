@@ -8,17 +8,31 @@
 import * as Deferred from "effect/Deferred";
 import * as Effect from "effect/Effect";
 import * as Fiber from "effect/Fiber";
-import { ClosedError, PromwireError, RejectedError } from "../../errors.ts";
+import { ClosedError, PromwireError } from "../../errors.ts";
 import type { Collectable } from "../../metrics/collectable.ts";
 import { WriteRequestEncoder } from "../../wire/encode.ts";
 import type { MetricMetadata, ProtocolVersion, Series } from "../../wire/types.ts";
 import type { Connect } from "../http/connection.ts";
-import { notify } from "./notify.ts";
 import type { RemoteWriteOptions, WriterStats } from "./options.ts";
 import type { CloseOptions } from "./remote-writer.ts";
-import { senderLoop, type SenderDeps } from "./sender.ts";
+import { encodeEntries, reportFailed, senderLoop, type SenderDeps } from "./sender.ts";
+import type { SpoolHandle } from "./spool/handle.ts";
 import { settled } from "./state-effects.ts";
 import { WriterFront } from "./writer-front.ts";
+
+export type { OpenSpool } from "./writer-front.ts";
+
+/** A writer and what only promwire's own code uses of it. */
+export interface WriterInternals {
+  readonly writer: RemoteWriterEffect;
+  /**
+   * In a process's last moments (a signal the CLI reports, `process.exit()`): write everything
+   * not yet delivered to the spool, synchronously. Returns the samples spooled (0 without a spool).
+   */
+  readonly spoolNow: () => number;
+  /** The spool, if any. */
+  readonly spool: SpoolHandle | undefined;
+}
 
 /** Starts a writer's sender loop: on Effect's default runtime, in an Effect user's context, or with timers that let a process end. */
 export type LoopRunner = (loop: Effect.Effect<void>) => Fiber.Fiber<void>;
@@ -67,7 +81,7 @@ export function attemptSync<A>(f: () => A): Effect.Effect<A, PromwireError> {
  * @example const rw = makeWriter({ url }); yield* rw.collect(registry); yield* rw.close();
  */
 export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = defaultLoopRunner, connect?: Connect): RemoteWriterEffect {
-  return effectWriter(new WriterFront(options, connect), runLoop);
+  return effectWriter(new WriterFront(options, { connect }), runLoop).writer;
 }
 
 /** Runs a sender loop on Effect's default runtime. */
@@ -78,8 +92,8 @@ export const defaultLoopRunner: LoopRunner = (loop) => Effect.runFork(loop);
  * its sender is loaded): the sender loop starts now if there is, else with the first data.
  * @example const rw = effectWriter(new WriterFront({ url }), defaultLoopRunner);
  */
-export function effectWriter(front: WriterFront, runLoop: LoopRunner): RemoteWriterEffect {
-  const { options, resolved, state, intake, now, log } = front;
+export function effectWriter(front: WriterFront, runLoop: LoopRunner): WriterInternals {
+  const { options, resolved, state, intake, now, log, spool } = front;
   const deps: SenderDeps = {
     url: front.url,
     http: { fetch: front.fetch, auth: front.auth, headers: options.headers, timeoutMs: resolved.timeoutMs, now, describeError: front.describeError },
@@ -90,15 +104,30 @@ export function effectWriter(front: WriterFront, runLoop: LoopRunner): RemoteWri
     // Without an onError, failures are logged: silently losing data is the one thing not to do.
     onError: options.onError ?? ((e) => log(`promwire: ${e.message}`)),
     onRetry: options.onRetry,
+    onDrop: options.onDrop,
     log,
+    spool,
   };
   let fiber: Fiber.Fiber<void> | undefined;
   let closing: Deferred.Deferred<WriterStats> | undefined;
+  /** Everything not yet delivered goes to the spool, or is counted as failed (the loop is stopped or about to end). */
+  const giveUpUnsettled = (): number => {
+    const u = state.takeUnsettled();
+    state.abandoned += u.samples;
+    if (u.samples === 0) return 0;
+    if (spool === undefined) {
+      reportFailed(state, deps, u.samples, "closed", 0);
+      return 0;
+    }
+    return spool.keep(state, deps, [...u.requests, ...encodeEntries(state, deps, undefined, u.entries)], "closed");
+  };
+
   const start = (): void => {
     fiber ??= runLoop(senderLoop(state, deps));
   };
   front.onData = start;
-  if (!state.queue.isEmpty) start();
+  // Queued before the sender was loaded, or left by earlier runs in the spool (sent first).
+  if (!state.queue.isEmpty || state.spoolAhead) start();
 
   const stop = (closeOptions: CloseOptions): Effect.Effect<WriterStats> =>
     Effect.gen(function* () {
@@ -122,8 +151,7 @@ export function effectWriter(front: WriterFront, runLoop: LoopRunner): RemoteWri
       if (timedOut) {
         if (fiber !== undefined) yield* Fiber.interrupt(fiber);
         fiber = undefined;
-        const lost = state.abandon();
-        if (lost > 0) notify(options.onError, new RejectedError("closed", lost, 0), { samples: lost, attempts: 0 });
+        giveUpUnsettled();
       }
       state.stopping = true;
       state.signal();
@@ -131,7 +159,7 @@ export function effectWriter(front: WriterFront, runLoop: LoopRunner): RemoteWri
       return state.stats();
     });
 
-  return {
+  const writer: RemoteWriterEffect = {
     write: (series, metadata) => attemptSync(() => front.write(series, metadata)) as Effect.Effect<void, ClosedError>,
     collect: (source) => attemptSync(() => front.collect(source)),
     writeText: (text) => attemptSync(() => front.writeText(text)),
@@ -151,5 +179,14 @@ export function effectWriter(front: WriterFront, runLoop: LoopRunner): RemoteWri
     isClosed: () => state.closed,
     currentProtocol: () => state.protocol,
     currentStats: () => state.stats(),
+  };
+  return {
+    writer,
+    spool,
+    spoolNow: () => {
+      if (spool === undefined) return 0;
+      state.closed = true;
+      return giveUpUnsettled();
+    },
   };
 }

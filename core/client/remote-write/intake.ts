@@ -105,7 +105,7 @@ export class Intake {
     state.metrics.pending = state.queue.samples;
     if (dropped > 0) {
       state.metrics.samplesDropped += dropped;
-      notify(options.onDrop, dropped);
+      notify(options.onDrop, dropped, "pending-limit");
     }
     return wasEmpty || state.queue.samples >= max;
   }

@@ -16,6 +16,29 @@ export interface FailureInfo {
   readonly attempts: number;
 }
 
+/** Why samples were dropped (see {@link RemoteWriteOptions.onDrop}). */
+export type DropReason = "pending-limit" | "spool-full";
+
+/**
+ * A directory where requests that could not be delivered are kept, and from which the next writer
+ * with the same directory and target sends them first (Node, Bun, Deno; see README, "Spool").
+ */
+export interface SpoolOptions {
+  /** The directory (created if missing). One directory may serve several targets and processes. */
+  readonly dir: string;
+  /**
+   * Bytes the spool may hold (files of every target, `rejected/` aside); past it the oldest files
+   * are deleted, counted in `stats().evicted` and reported to `onDrop`. Default 64 MiB.
+   */
+  readonly maxBytes?: number;
+  /**
+   * A lock held by a process that stopped renewing it for this long is taken over, ms. Default
+   * 30,000. On Node and Bun a lock of a process of this machine that no longer exists is taken
+   * over at once; Deno cannot tell without more permissions, and waits this long.
+   */
+  readonly lockStaleMs?: number;
+}
+
 /** Options of `remoteWrite`. */
 export interface RemoteWriteOptions {
   /** Receiver endpoint, e.g. `http://prometheus:9090/api/v1/write`. Credentials in the URL become Basic auth. */
@@ -53,8 +76,27 @@ export interface RemoteWriteOptions {
    * page), where `markStale` then has nothing to mark.
    */
   readonly trackSeries?: boolean;
-  /** Pending samples kept at most; past it the oldest are dropped and counted. Default 100,000. */
+  /**
+   * Samples held at most, queued or in flight; past it the oldest queued are dropped and counted.
+   * Default 100,000.
+   */
   readonly maxPendingSamples?: number;
+  /**
+   * Requests in flight at most. More than one are used only while more than one request's worth
+   * of data waits, so a small write still goes out as one request; a large backlog over a slow
+   * link goes out up to `shards` at a time. Each series keeps its timestamp order (its samples
+   * are never in two requests in flight, also across retries). Default 16; 1 on Workers.
+   * @example remoteWrite({ url, shards: 4 }) // a receiver that should see at most 4 requests at once
+   */
+  readonly shards?: number;
+  /**
+   * Keep what could not be delivered — retry budget spent, `close({ timeoutMs })` or the exit
+   * deadline reached, SIGTERM/SIGINT — in a directory, and send it first next time (Node, Bun,
+   * Deno; refused on Workers). Delivery is at-least-once. Default: none (such data is lost and
+   * reported to `onError`).
+   * @example remoteWrite({ url, spool: { dir: "/var/lib/backup-job/promwire-spool" } })
+   */
+  readonly spool?: SpoolOptions;
   /** Name syntax to enforce before sending. Default `"legacy"`. */
   readonly nameValidation?: NameValidation;
   /** Called for every batch given up on (never for a retry that later succeeds). Default: log it. */
@@ -67,8 +109,11 @@ export interface RemoteWriteOptions {
    * @example onRetry: ({ attempt, error, delayMs }) => console.warn(`attempt ${attempt} failed (${error.message}), retrying in ${delayMs} ms`)
    */
   readonly onRetry?: (notice: WriteRetryNotice) => void;
-  /** Called when the pending limit made the writer drop its oldest samples. */
-  readonly onDrop?: (samples: number) => void;
+  /**
+   * Called when samples were dropped: the pending limit made the writer drop its oldest
+   * (`"pending-limit"`), or the spool's `maxBytes` made it delete its oldest files (`"spool-full"`).
+   */
+  readonly onDrop?: (samples: number, reason: DropReason) => void;
   /** One-line notices (the v2 → v1 fallback, failures without `onError`). Default `console.warn`. */
   readonly log?: (message: string) => void;
   /** Wall clock in ms, for sample timestamps and `Retry-After` dates. Default `Date.now`. */
@@ -111,8 +156,17 @@ export interface WriterStats {
   readonly requests: number;
   /** Requests sent again after a failed attempt. */
   readonly retries: number;
-  /** Samples given up on because `close({ timeoutMs })` ran out of time (also counted in `failed`). */
+  /** Samples taken from sending because `close({ timeoutMs })` ran out of time (also counted in `failed`, or in `spooled`). */
   readonly abandoned: number;
+  /** Samples written to the spool instead of being given up on (0 without a spool). */
+  readonly spooled: number;
+  /**
+   * Samples left in the spool by earlier writers (an earlier run, another process) that this
+   * writer delivered. Its own spooled samples, once delivered, count in `sent`.
+   */
+  readonly resent: number;
+  /** Spooled samples deleted to keep the spool under `maxBytes` (also reported to `onDrop`). */
+  readonly evicted: number;
 }
 
 /** Options with defaults applied. */
@@ -126,10 +180,20 @@ export interface ResolvedOptions {
   readonly maxPendingSamples: number;
   readonly nameValidation: NameValidation;
   readonly trackSeries: boolean;
+  readonly shards: number;
 }
+
+/** Requests in flight at most, by default (see `bench/send.ts` for the measurement behind it). */
+export const DEFAULT_SHARDS = 16;
 
 function positive(name: string, v: number): number {
   if (!(v > 0) || !Number.isFinite(v)) throw new ValidationError("option-invalid", `${name} must be a positive number, got ${v}`);
+  return v;
+}
+
+function shardsOf(v: number | undefined): number {
+  if (v === undefined) return DEFAULT_SHARDS;
+  if (!Number.isInteger(v) || v < 1 || v > 1024) throw new ValidationError("option-invalid", `shards must be an integer from 1 to 1024, got ${v}`);
   return v;
 }
 
@@ -154,5 +218,6 @@ export function resolveOptions(o: RemoteWriteOptions): ResolvedOptions {
     maxPendingSamples,
     nameValidation: o.nameValidation ?? "legacy",
     trackSeries: o.trackSeries ?? true,
+    shards: shardsOf(o.shards),
   };
 }

@@ -16,6 +16,12 @@ export class SelfMetrics implements Collectable {
   samplesRetried = 0;
   retries = 0;
   pending = 0;
+  /** Batches in flight now (shards in use). */
+  shards = 0;
+  /** Samples written to the spool, delivered from it, and deleted from it to stay under `maxBytes`. */
+  spooled = 0;
+  resent = 0;
+  evicted = 0;
   private readonly bucketCounts = new Array<number>(BUCKETS.length).fill(0);
   private durationSum = 0;
   private durationCount = 0;
@@ -27,7 +33,8 @@ export class SelfMetrics implements Collectable {
     for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]) this.bucketCounts[i]++;
   }
 
-  collect(): MetricFamily[] {
+  /** The families; `maxShards` is the writer's, `extra` families (the spool's) are appended. */
+  collect(maxShards = 1, extra: readonly MetricFamily[] = []): MetricFamily[] {
     const counter = (name: string, help: string, value: number): MetricFamily => ({
       name,
       type: "counter",
@@ -40,18 +47,22 @@ export class SelfMetrics implements Collectable {
       value: this.bucketCounts[i],
     }));
     buckets.push({ name: "promwire_request_duration_seconds_bucket", labels: ["le", "+Inf"], value: this.durationCount });
+    const gauge = (name: string, help: string, value: number): MetricFamily => ({
+      name,
+      type: "gauge",
+      help,
+      samples: [{ name, labels: [], value }],
+    });
     return [
       counter("promwire_samples_sent_total", "Samples the receiver accepted.", this.samplesSent),
       counter("promwire_samples_failed_total", "Samples given up on: refused, undeliverable within the retry budget, or unencodable.", this.samplesFailed),
       counter("promwire_samples_dropped_total", "Oldest pending samples dropped to stay under the pending limit.", this.samplesDropped),
       counter("promwire_samples_retried_total", "Samples sent again after a failed attempt.", this.samplesRetried),
       counter("promwire_retries_total", "Requests sent again after a failed attempt.", this.retries),
-      {
-        name: "promwire_samples_pending",
-        type: "gauge",
-        help: "Samples waiting to be sent.",
-        samples: [{ name: "promwire_samples_pending", labels: [], value: this.pending }],
-      },
+      gauge("promwire_samples_pending", "Samples waiting to be sent.", this.pending),
+      gauge("promwire_shards", "Requests in flight now (shards in use).", this.shards),
+      gauge("promwire_shards_max", "Requests in flight at most (the shards option).", maxShards),
+      ...extra,
       {
         name: "promwire_request_duration_seconds",
         type: "histogram",

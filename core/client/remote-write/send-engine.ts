@@ -18,19 +18,26 @@ import type { UnrefTimer } from "./writer.ts";
 export interface SendEngine {
   flush(): Promise<WriterStats>;
   close(options?: CloseOptions): Promise<WriterStats>;
+  /** Everything not yet delivered written to the spool, synchronously (see `WriterInternals`). */
+  spoolNow(): number;
 }
 
 /**
  * Run the Effect writer on `front` (its sender loop starts at once if data is queued), with
  * sleeps whose timers `unref` releases when given.
- * @example const engine = attachSender(front, (t) => t.unref()); await engine.close();
+ * @example const engine = await attachSender(front, (t) => t.unref()); await engine.close();
  */
-export function attachSender(front: WriterFront, unref?: UnrefTimer): SendEngine {
+export async function attachSender(front: WriterFront, unref?: UnrefTimer): Promise<SendEngine> {
   // Compile snappy now, while the loop waits for its batch; the first encode awaits it (sender.ts).
-  loadSnappy().catch(() => {});
-  const w = effectWriter(front, unref === undefined ? defaultLoopRunner : unrefLoopRunner(unref));
+  const snappy = loadSnappy().catch(() => {});
+  if (front.spool !== undefined) {
+    // spoolNow() encodes synchronously: snappy must be ready before the engine is handed out.
+    await Promise.all([front.spool.prepare(), snappy]);
+  }
+  const { writer: w, spoolNow } = effectWriter(front, unref === undefined ? defaultLoopRunner : unrefLoopRunner(unref));
   return {
     flush: () => Effect.runPromise(w.flush),
     close: (options) => Effect.runPromise(w.close(options)),
+    spoolNow,
   };
 }

@@ -1,12 +1,20 @@
 /**
- * The sender loop, an Effect program: wait for a full batch, a flush or the flush deadline; take
- * a batch; encode it (plain TS); send each request with retries; fall back from v2 to v1 when the
- * receiver does not speak v2; settle the counts. One batch is in flight at a time and each request
- * is retried before the next is sent, so samples of a series arrive in timestamp order.
+ * The sender loop, an Effect program. A dispatcher waits for a full batch, a flush or the flush
+ * deadline, takes a batch and hands it to a shard: a child fiber that encodes it (plain TS),
+ * sends each request with retries, falls back from v2 to v1 when the receiver does not speak v2,
+ * and settles the counts. Up to `shards` batches are in flight; a series belongs to one lane and
+ * a lane to at most one batch in flight (pending.ts), and each request is retried before the next
+ * of its batch is sent, so the samples of a series arrive in timestamp order.
+ *
+ * With a spool, a request whose retry budget ran out is written to disk instead of given up, and
+ * from then on the spool comes first: nothing of the queue is sent until the spool's files are
+ * delivered (oldest first), and while they cannot be, ready batches join the spool behind them —
+ * so a series stays in order within a run and across runs.
  */
 
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
+import * as Fiber from "effect/Fiber";
 import * as Result from "effect/Result";
 import { HttpError, PromwireError, RejectedError, type RejectReason } from "../../errors.ts";
 import type { WriteRequestEncoder } from "../../wire/encode.ts";
@@ -19,10 +27,11 @@ import { isRetryable } from "../http/retry-policy.ts";
 import type { AttemptError, HttpConfig, HttpResponse } from "../http/types.ts";
 import { encodeBatch, type EncodedRequest } from "./batch.ts";
 import { notify } from "./notify.ts";
-import type { FailureInfo, ResolvedOptions, WriteRetryNotice } from "./options.ts";
+import type { DropReason, FailureInfo, ResolvedOptions, WriteRetryNotice } from "./options.ts";
 import { entrySize, type Entry } from "./pending.ts";
+import type { SpoolHandle } from "./spool/handle.ts";
 import { awaitSignal } from "./state-effects.ts";
-import type { WriterState } from "./state.ts";
+import type { Batch, WriterState } from "./state.ts";
 
 /** What the loop needs besides the state. */
 export interface SenderDeps {
@@ -34,10 +43,14 @@ export interface SenderDeps {
   readonly random: () => number;
   readonly onError: (error: PromwireError, info: FailureInfo) => void;
   readonly onRetry: ((notice: WriteRetryNotice) => void) | undefined;
+  readonly onDrop: ((samples: number, reason: DropReason) => void) | undefined;
   readonly log: (message: string) => void;
+  /** Where given-up requests go instead of being lost, when the runtime has a file system. */
+  readonly spool: SpoolHandle | undefined;
 }
 
-const WRITTEN_HEADERS = {
+/** Response headers by which a remote-write 2.0 receiver says what it wrote. */
+export const WRITTEN_HEADERS = {
   samples: "x-prometheus-remote-write-samples-written",
   histograms: "x-prometheus-remote-write-histograms-written",
   exemplars: "x-prometheus-remote-write-exemplars-written",
@@ -53,18 +66,28 @@ function lastTimestamp(e: Entry): number {
   return Math.max(s, h);
 }
 
-function fail(state: WriterState, deps: SenderDeps, entries: readonly Entry[], reason: RejectReason, attempts: number, cause?: PromwireError): void {
-  let samples = 0;
-  for (const e of entries) samples += entrySize(e);
+function samplesOf(entries: readonly Entry[]): number {
+  let n = 0;
+  for (const e of entries) n += entrySize(e);
+  return n;
+}
+
+/** Count samples as failed and report them once. */
+export function reportFailed(state: WriterState, deps: SenderDeps, samples: number, reason: RejectReason, attempts: number, cause?: PromwireError): void {
   state.metrics.samplesFailed += samples;
-  state.inflightSamples -= samples;
   notify(deps.onError, new RejectedError(reason, samples, attempts, cause), { samples, attempts });
 }
 
-function delivered(state: WriterState, deps: SenderDeps, req: EncodedRequest): void {
+function fail(state: WriterState, deps: SenderDeps, batch: Batch, samples: number, reason: RejectReason, attempts: number, cause?: PromwireError): void {
+  state.settleSamples(batch, samples);
+  reportFailed(state, deps, samples, reason, attempts, cause);
+}
+
+function delivered(state: WriterState, deps: SenderDeps, batch: Batch, req: EncodedRequest): void {
+  const n = req.floatSamples + req.histogramSamples;
   state.requests++;
-  state.metrics.samplesSent += req.floatSamples + req.histogramSamples;
-  state.inflightSamples -= req.floatSamples + req.histogramSamples;
+  state.metrics.samplesSent += n;
+  state.settleSamples(batch, n);
   if (!deps.options.trackSeries) return;
   for (const e of req.entries) {
     const key = seriesKey(e.labels);
@@ -75,19 +98,83 @@ function delivered(state: WriterState, deps: SenderDeps, req: EncodedRequest): v
   }
 }
 
-function fallBack(state: WriterState, deps: SenderDeps, why: string): void {
+/** Switch this writer to remote write 1.0 for good (once). */
+export function fallBack(state: WriterState, deps: SenderDeps, why: string): void {
   if (state.protocol === "v1") return;
   state.protocol = "v1";
   deps.log(`promwire: ${redactUrl(deps.url)} does not accept remote write 2.0 (${why}); using 1.0 for this writer`);
 }
 
-/** Send one encoded request with retries; settles its samples. */
-function deliver(state: WriterState, deps: SenderDeps, req: EncodedRequest): Effect.Effect<void> {
+/**
+ * Encode entries with the writer's protocol, at most `maxSamplesPerRequest` samples per request
+ * (entries are never longer); unencodable ones are reported (and settled in `batch`).
+ */
+export function encodeEntries(state: WriterState, deps: SenderDeps, batch: Batch | undefined, entries: readonly Entry[]): EncodedRequest[] {
+  const max = deps.options.maxSamplesPerRequest;
+  let n = 0;
+  for (const e of entries) n += entrySize(e);
+  if (n > max) {
+    // Cut as the queue would have, so that a spooled file is a request the receiver accepts.
+    const out: EncodedRequest[] = [];
+    let from = 0;
+    let size = 0;
+    for (let i = 0; i <= entries.length; i++) {
+      const s = i < entries.length ? entrySize(entries[i]) : Infinity;
+      if (i > from && (i === entries.length || size + s > max)) {
+        out.push(...encodeEntries(state, deps, batch, entries.slice(from, i)));
+        from = i;
+        size = 0;
+      }
+      size += s;
+    }
+    return out;
+  }
+  const outcome = encodeBatch(deps.encoder, entries, {
+    version: state.protocol,
+    maxBytes: deps.options.maxRequestBytes,
+    nameValidation: deps.options.nameValidation,
+  });
+  for (const r of outcome.rejected) {
+    const n = samplesOf(r.entries);
+    const reason = r.error instanceof RejectedError ? r.error.reason : "encode";
+    if (batch !== undefined) fail(state, deps, batch, n, reason, 0, r.error);
+    else reportFailed(state, deps, n, reason, 0, r.error);
+  }
+  return outcome.requests;
+}
+
+/** How one request ended. */
+type Outcome =
+  | { readonly kind: "delivered"; readonly response: HttpResponse; readonly attempts: number }
+  | { readonly kind: "fallback"; readonly why: string }
+  | { readonly kind: "refused"; readonly error: AttemptError; readonly attempts: number }
+  | { readonly kind: "gave-up"; readonly error: AttemptError; readonly attempts: number };
+
+/** Attempts made for a request so far, and when the first started (writer clock). */
+export interface Tried {
+  attempts: number;
+  firstAt: number | undefined;
+}
+
+/**
+ * Send one encoded body with retries, `since` being when its data started waiting (the age
+ * budget counts from there).
+ */
+export function sendWithRetry(
+  deps: SenderDeps,
+  state: WriterState,
+  req: { readonly version: EncodedRequest["version"]; readonly body: Uint8Array },
+  samples: number,
+  since: number,
+  tried: Tried = { attempts: 0, firstAt: undefined },
+): Effect.Effect<Outcome> {
   return Effect.gen(function* () {
     let attempts = 0;
     const once = Effect.suspend(() => {
       attempts++;
+      tried.attempts++;
       const started = deps.now();
+      tried.firstAt ??= started;
       return attempt(
         {
           method: "POST",
@@ -102,81 +189,108 @@ function deliver(state: WriterState, deps: SenderDeps, req: EncodedRequest): Eff
         deps.http,
       ).pipe(Effect.ensuring(Effect.sync(() => state.metrics.observeDuration((deps.now() - started) / 1000))));
     });
-    let since = Infinity;
-    for (const e of req.entries) since = Math.min(since, e.at);
     const result: Result.Result<HttpResponse, AttemptError> = yield* withRetry(once, deps.options.retry, {
       random: deps.random,
       since,
       now: deps.now,
       onRetry: (notice) => {
-        const samples = req.floatSamples + req.histogramSamples;
         state.metrics.retries++;
         state.metrics.samplesRetried += samples;
         notify(deps.onRetry, { ...notice, samples });
       },
     }).pipe(Effect.result);
-
     if (Result.isFailure(result)) {
-      const err = result.failure;
-      if (req.version === "v2" && err instanceof HttpError && err.status === 415) {
-        fallBack(state, deps, "HTTP 415");
-        return yield* sendEntries(state, deps, req.entries);
-      }
-      fail(state, deps, req.entries, isRetryable(err, deps.options.retry) ? "retry-budget" : "status", attempts, err);
-      return;
+      const error = result.failure;
+      if (req.version === "v2" && error instanceof HttpError && error.status === 415) return { kind: "fallback", why: "HTTP 415" } as const;
+      return { kind: isRetryable(error, deps.options.retry) ? "gave-up" : "refused", error, attempts } as const;
     }
-    if (req.version === "v2") {
-      const h = result.success.headers;
-      const samples = h.get(WRITTEN_HEADERS.samples);
-      const histograms = h.get(WRITTEN_HEADERS.histograms);
-      if (samples === null && histograms === null && h.get(WRITTEN_HEADERS.exemplars) === null) {
-        // Spec 2.0 "Response": a 1.0-only receiver ignores v2's fields and answers 2xx having written
-        // nothing. Re-send the same series as 1.0.
-        fallBack(state, deps, `HTTP ${result.success.status} without X-Prometheus-Remote-Write-*-Written headers`);
-        return yield* sendEntries(state, deps, req.entries);
-      }
-      const short =
-        Math.max(0, req.floatSamples - Number(samples ?? req.floatSamples)) +
-        Math.max(0, req.histogramSamples - Number(histograms ?? req.histogramSamples));
-      if (short > 0) {
-        // Accepted in part: not retryable (the receiver chose), counted as failed.
-        delivered(state, deps, req);
-        state.metrics.samplesSent -= short;
-        state.metrics.samplesFailed += short;
-        notify(deps.onError, new RejectedError("partial-write", short, attempts), { samples: short, attempts });
-        return;
-      }
+    const h = result.success.headers;
+    if (req.version === "v2" && h.get(WRITTEN_HEADERS.samples) === null && h.get(WRITTEN_HEADERS.histograms) === null && h.get(WRITTEN_HEADERS.exemplars) === null) {
+      // Spec 2.0 "Response": a 1.0-only receiver ignores v2's fields and answers 2xx having written
+      // nothing. Re-send the same series as 1.0.
+      return { kind: "fallback", why: `HTTP ${result.success.status} without X-Prometheus-Remote-Write-*-Written headers` } as const;
     }
-    delivered(state, deps, req);
+    return { kind: "delivered", response: result.success, attempts } as const;
   });
 }
 
-/** Encode entries with the writer's current protocol and deliver every resulting request. */
-export function sendEntries(state: WriterState, deps: SenderDeps, entries: readonly Entry[]): Effect.Effect<void> {
+/**
+ * Samples a v2 receiver says it did not write (accepted in part: not retryable, the receiver
+ * chose). 0 for v1 or when the headers count everything.
+ */
+export function shortOf(version: EncodedRequest["version"], response: HttpResponse, floatSamples: number, histogramSamples: number): number {
+  if (version !== "v2") return 0;
+  const h = response.headers;
+  return (
+    Math.max(0, floatSamples - Number(h.get(WRITTEN_HEADERS.samples) ?? floatSamples)) +
+    Math.max(0, histogramSamples - Number(h.get(WRITTEN_HEADERS.histograms) ?? histogramSamples))
+  );
+}
+
+/**
+ * One shard's work: encode the batch, send its requests in order. A request given up on goes to
+ * the spool (when there is one), and so does the rest of its batch (it may hold the same series).
+ */
+function sendBatch(state: WriterState, deps: SenderDeps, batch: Batch): Effect.Effect<void> {
   return Effect.gen(function* () {
     // An embedded WASM loaded on demand is compiled before the first compress; a missing one
     // fails the encode below with SnappyNotInitialisedError, as it always did.
     if (!isSnappyReady()) yield* Effect.promise(() => loadSnappy().catch(() => undefined));
-    const outcome = encodeBatch(deps.encoder, entries, {
-      version: state.protocol,
-      maxBytes: deps.options.maxRequestBytes,
-      nameValidation: deps.options.nameValidation,
-    });
-    for (const r of outcome.rejected) {
-      fail(state, deps, r.entries, r.error instanceof RejectedError ? r.error.reason : "encode", 0, r.error);
+    batch.requests = encodeEntries(state, deps, batch, batch.entries);
+    const requests = batch.requests;
+    while (requests.length > 0) {
+      const req = requests[0];
+      const n = req.floatSamples + req.histogramSamples;
+      let since = Infinity;
+      for (const e of req.entries) since = Math.min(since, e.at);
+      const tried: Tried = { attempts: 0, firstAt: undefined };
+      state.tried.set(req, tried);
+      const outcome = yield* sendWithRetry(deps, state, req, n, since, tried);
+      // Settling and dropping the request from the batch happen together: a close timeout
+      // (interruption) sees each request either settled or still listed.
+      requests.shift();
+      switch (outcome.kind) {
+        case "delivered": {
+          delivered(state, deps, batch, req);
+          const short = shortOf(req.version, outcome.response, req.floatSamples, req.histogramSamples);
+          if (short > 0) {
+            state.metrics.samplesSent -= short;
+            state.metrics.samplesFailed += short;
+            notify(deps.onError, new RejectedError("partial-write", short, outcome.attempts), { samples: short, attempts: outcome.attempts });
+          }
+          break;
+        }
+        case "fallback":
+          fallBack(state, deps, outcome.why);
+          requests.unshift(...encodeEntries(state, deps, batch, req.entries));
+          break;
+        case "refused":
+          fail(state, deps, batch, n, "status", outcome.attempts, outcome.error);
+          break;
+        case "gave-up": {
+          const spool = deps.spool;
+          if (spool === undefined) {
+            fail(state, deps, batch, n, "retry-budget", outcome.attempts, outcome.error);
+            break;
+          }
+          const rest = [req, ...requests.splice(0)];
+          let restSamples = 0;
+          for (const r of rest) restSamples += r.floatSamples + r.histogramSamples;
+          state.settleSamples(batch, restSamples);
+          spool.keep(state, deps, rest, "retry-budget", outcome.error);
+          break;
+        }
+      }
     }
-    for (const req of outcome.requests) yield* deliver(state, deps, req);
   });
 }
 
-type Next = "send" | "exit" | number | undefined;
+/** What the dispatcher does next: send a batch, end, wait this long (ms), or wait for a signal. */
+export type Next = "send" | "exit" | number | undefined;
 
-function decide(state: WriterState, deps: SenderDeps): Next {
+export function decide(state: WriterState, deps: SenderDeps): Next {
   const q = state.queue;
-  if (q.isEmpty) {
-    state.settle();
-    return state.stopping ? "exit" : undefined;
-  }
+  if (q.isEmpty) return state.stopping && state.inflight.size === 0 ? "exit" : undefined;
   if (q.samples >= deps.options.maxSamplesPerRequest) return "send";
   if (state.stopping || (q.firstSeq !== undefined && state.flushTarget >= q.firstSeq)) return "send";
   const age = deps.now() - (state.queueSince ?? deps.now());
@@ -184,40 +298,61 @@ function decide(state: WriterState, deps: SenderDeps): Next {
   return left <= 0 ? "send" : left;
 }
 
+/** Settle a batch whose shard ended; a defect (a bug, a throwing encoder) never leaves a flush waiting. */
+export function finish(state: WriterState, deps: SenderDeps, batch: Batch, exit: Exit.Exit<void>): void {
+  const lost = state.finishBatch(batch);
+  if (lost > 0 && Exit.isFailure(exit)) notify(deps.onError, new RejectedError("encode", lost, 0), { samples: lost, attempts: 0 });
+  state.settle();
+  state.signal();
+}
+
 /**
- * The writer's loop. Runs until `state.stopping` is set and the queue is empty.
+ * The writer's loop. Runs until `state.stopping` is set, the queue is empty and nothing is in
+ * flight; interrupting it interrupts the shards.
  * @example Effect.runFork(senderLoop(state, deps))
  */
 export function senderLoop(state: WriterState, deps: SenderDeps): Effect.Effect<void> {
-  return Effect.gen(function* () {
+  const shards = new Map<Batch, Fiber.Fiber<void>>();
+  const wait = (ms: number | undefined): Effect.Effect<void> =>
+    ms === undefined ? awaitSignal(state) : Effect.asVoid(Effect.raceFirst(awaitSignal(state), Effect.sleep(Math.max(0, ms))));
+  const loop = Effect.gen(function* () {
     while (true) {
+      state.settle();
+      const spool = deps.spool;
+      if (spool !== undefined && state.spoolAhead) {
+        // The spool first (see spool/ahead.ts).
+        if ((yield* spool.step(state, deps)) === "exit") return;
+        continue;
+      }
       const next = decide(state, deps);
       if (next === "exit") return;
-      if (next === undefined) {
+      if (next !== "send") {
+        yield* wait(next);
+        continue;
+      }
+      if (state.inflight.size >= deps.options.shards) {
         yield* awaitSignal(state);
         continue;
       }
-      if (typeof next === "number") {
-        yield* Effect.raceFirst(awaitSignal(state), Effect.sleep(next));
+      const batch = state.takeBatch(deps.options.maxSamplesPerRequest);
+      if (batch === undefined) {
+        // Every queued series is in a batch in flight: wait for one to end.
+        yield* awaitSignal(state);
         continue;
       }
-      const entries = state.queue.take(deps.options.maxSamplesPerRequest);
-      state.inflightSeq = entries[0].seq;
-      let n = 0;
-      for (const e of entries) n += entrySize(e);
-      state.inflightSamples = n;
       state.queueSince = state.queue.isEmpty ? undefined : deps.now();
-      state.metrics.pending = state.queue.samples;
-      const exit = yield* Effect.exit(sendEntries(state, deps, entries));
-      if (Exit.isFailure(exit) && state.inflightSamples > 0) {
-        // A defect (a bug, or a throwing encoder): never leave a flush waiting forever.
-        const lost = state.inflightSamples;
-        state.metrics.samplesFailed += lost;
-        notify(deps.onError, new RejectedError("encode", lost, 0), { samples: lost, attempts: 0 });
-      }
-      state.inflightSeq = undefined;
-      state.inflightSamples = 0;
-      state.settle();
+      const fiber = yield* Effect.forkChild(
+        Effect.exit(sendBatch(state, deps, batch)).pipe(
+          Effect.flatMap((exit) =>
+            Effect.sync(() => {
+              shards.delete(batch);
+              finish(state, deps, batch, exit);
+            }),
+          ),
+        ),
+      );
+      if (state.inflight.has(batch)) shards.set(batch, fiber);
     }
   });
+  return loop.pipe(Effect.onInterrupt(() => Fiber.interruptAll(shards.values())));
 }

@@ -7,7 +7,9 @@
  */
 
 import type { Labels, ProtocolVersion } from "../../wire/types.ts";
-import { PendingQueue } from "./pending.ts";
+import type { EncodedRequest } from "./batch.ts";
+import type { Tried } from "./sender.ts";
+import { laneOf, PendingQueue, type Entry } from "./pending.ts";
 import type { WriterStats } from "./options.ts";
 import { SelfMetrics } from "./self-metrics.ts";
 
@@ -16,15 +18,42 @@ interface Waiter {
   readonly resolve: () => void;
 }
 
+/** Entries taken from the queue and not yet settled: one shard's request(s) in flight. */
+export interface Batch {
+  readonly firstSeq: number;
+  readonly entries: readonly Entry[];
+  /** Samples not yet delivered, failed or spooled. */
+  unsettled: number;
+  /** The lanes it holds, once registered (only needed when a second batch may be taken). */
+  lanes: number[] | undefined;
+  /** Encoded requests not yet settled, oldest first; undefined until encoded. */
+  requests: EncodedRequest[] | undefined;
+}
+
+/** What {@link WriterState.takeUnsettled} hands over: everything not yet delivered, oldest first per series. */
+export interface Unsettled {
+  /** Encoded requests of batches in flight. */
+  readonly requests: EncodedRequest[];
+  /** Entries not yet encoded (batches in flight, then the queue). */
+  readonly entries: Entry[];
+  readonly samples: number;
+}
+
 export class WriterState {
   readonly queue: PendingQueue;
   readonly metrics = new SelfMetrics();
   /** Protocol in use; drops to v1 for good after a fallback. */
   protocol: ProtocolVersion;
-  /** First sequence number of the batch being sent, if any. */
-  inflightSeq: number | undefined;
-  /** Samples of the in-flight batch not yet delivered or failed. */
-  inflightSamples = 0;
+  /** Batches in flight (at most `shards`). */
+  readonly inflight = new Set<Batch>();
+  /** Lanes held by a batch in flight. */
+  private readonly busy = new Set<number>();
+  /** Attempts made for requests in flight (what a spool file records of them). */
+  readonly tried = new WeakMap<EncodedRequest, Tried>();
+  /** Spooled data waits to be sent before anything in the queue (see sender.ts). */
+  spoolAhead = false;
+  /** Earliest time (writer clock) of the next attempt to send the spool after one failed. */
+  spoolRetryAt = 0;
   /** When the oldest pending entry arrived (for the flush deadline). */
   queueSince: number | undefined;
   /** Highest sequence number a pending `flush()` waits for. */
@@ -74,9 +103,73 @@ export class WriterState {
     };
   }
 
-  /** Lowest sequence number not yet sent, failed or dropped. */
+  /** Samples in flight, not yet settled. */
+  get inflightSamples(): number {
+    return this.queue.inFlight;
+  }
+
+  /**
+   * Take the next batch of at most `maxSamples` samples, skipping series whose lane a batch in
+   * flight holds; undefined when nothing can be taken now.
+   */
+  takeBatch(maxSamples: number): Batch | undefined {
+    let busy: ((lane: number) => boolean) | undefined;
+    if (this.inflight.size > 0) {
+      for (const b of this.inflight) this.hold(b);
+      busy = (lane) => this.busy.has(lane);
+    }
+    const entries = this.queue.take(maxSamples, busy);
+    if (entries.length === 0) return undefined;
+    let n = 0;
+    for (const e of entries) n += e.samples.length + e.histograms.length;
+    const batch: Batch = { firstSeq: entries[0].seq, entries, unsettled: n, lanes: undefined, requests: undefined };
+    this.inflight.add(batch);
+    this.queue.inFlight += n;
+    this.metrics.pending = this.queue.samples;
+    this.metrics.shards = this.inflight.size;
+    // A batch taken while others are in flight holds its lanes at once.
+    if (busy !== undefined) this.hold(batch);
+    return batch;
+  }
+
+  /** Register a batch's lanes as busy (once). */
+  private hold(b: Batch): void {
+    if (b.lanes !== undefined) return;
+    const lanes: number[] = [];
+    for (const e of b.entries) {
+      const lane = laneOf(e);
+      if (!this.busy.has(lane)) {
+        this.busy.add(lane);
+        lanes.push(lane);
+      }
+    }
+    b.lanes = lanes;
+  }
+
+  /** `samples` of a batch are settled (delivered, failed or spooled). */
+  settleSamples(b: Batch, samples: number): void {
+    b.unsettled -= samples;
+    this.queue.inFlight -= samples;
+  }
+
+  /** A batch's work is over: free its lanes, count what it left unsettled as failed (a defect). */
+  finishBatch(b: Batch): number {
+    const left = b.unsettled;
+    if (left > 0) {
+      this.metrics.samplesFailed += left;
+      this.settleSamples(b, left);
+    }
+    if (b.lanes !== undefined) for (const lane of b.lanes) this.busy.delete(lane);
+    this.inflight.delete(b);
+    this.metrics.shards = this.inflight.size;
+    return left;
+  }
+
+  /** Lowest sequence number not yet sent, failed, spooled or dropped. */
   lowestUnsettled(): number {
-    return this.inflightSeq ?? this.queue.firstSeq ?? this.queue.lastSeq + 1;
+    let low = this.queue.firstSeq ?? this.queue.lastSeq + 1;
+    for (const b of this.inflight) if (b.firstSeq < low) low = b.firstSeq;
+    return low;
   }
 
   /**
@@ -113,19 +206,31 @@ export class WriterState {
   }
 
   /**
-   * Give up on everything not yet delivered (close timeout): count it as failed, empty the
-   * queue, release every flush waiter. Returns the number of samples abandoned.
+   * Hand over everything not yet delivered (a close timeout; the loop is already interrupted):
+   * the batches in flight (their unsettled requests, or their entries when not yet encoded), then
+   * the queue. The caller spools it or counts it as failed; flush waiters are released.
    */
-  abandon(): number {
-    const n = this.inflightSamples + this.queue.clear();
-    this.metrics.samplesFailed += n;
-    this.abandoned += n;
+  takeUnsettled(): Unsettled {
+    const requests: EncodedRequest[] = [];
+    const entries: Entry[] = [];
+    let samples = 0;
+    const batches = [...this.inflight].sort((a, b) => a.firstSeq - b.firstSeq);
+    for (const b of batches) {
+      if (b.unsettled === 0) continue;
+      samples += b.unsettled;
+      if (b.requests === undefined) entries.push(...b.entries);
+      else requests.push(...b.requests);
+    }
+    samples += this.queue.samples;
+    entries.push(...this.queue.drain());
+    this.inflight.clear();
+    this.busy.clear();
+    this.queue.inFlight = 0;
     this.metrics.pending = 0;
-    this.inflightSeq = undefined;
-    this.inflightSamples = 0;
+    this.metrics.shards = 0;
     this.stopping = true;
     for (const w of this.waiters.splice(0)) w.resolve();
-    return n;
+    return { requests, entries, samples };
   }
 
   stats(): WriterStats {
@@ -139,6 +244,9 @@ export class WriterState {
       requests: this.requests,
       retries: m.retries,
       abandoned: this.abandoned,
+      spooled: m.spooled,
+      resent: m.resent,
+      evicted: m.evicted,
     };
   }
 }

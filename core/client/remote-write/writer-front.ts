@@ -6,7 +6,7 @@
  * writer (effect-writer.ts) runs its sender loop on this same front.
  */
 
-import { ClosedError } from "../../errors.ts";
+import { ClosedError, RejectedError, ValidationError } from "../../errors.ts";
 import { parsePage } from "../../exposition/parse-page.ts";
 import { familiesToSeries } from "../../exposition/to-series.ts";
 import type { Collectable } from "../../metrics/collectable.ts";
@@ -15,8 +15,24 @@ import type { Auth } from "../http/auth.ts";
 import { plainConnect, type Connect } from "../http/connection.ts";
 import type { AttemptError, FetchLike } from "../http/types.ts";
 import { Intake } from "./intake.ts";
-import { resolveOptions, type RemoteWriteOptions, type ResolvedOptions } from "./options.ts";
+import { notify } from "./notify.ts";
+import { resolveOptions, type RemoteWriteOptions, type ResolvedOptions, type SpoolOptions } from "./options.ts";
+import type { SpoolHandle } from "./spool/handle.ts";
 import { WriterState } from "./state.ts";
+
+/**
+ * Opens a writer's spool: given by a runtime with a file system (see spool/spool.ts), so that
+ * the spool's code stays out of the writers of runtimes without one.
+ */
+export type OpenSpool = (options: SpoolOptions, target: URL) => SpoolHandle;
+
+/** What a runtime hands a writer's front. */
+export interface FrontHooks {
+  /** How requests are made (default: plain `fetch`). */
+  readonly connect?: Connect;
+  /** Opens `options.spool`; without it a spool is refused. */
+  readonly openSpool?: OpenSpool;
+}
 
 export class WriterFront {
   readonly resolved: ResolvedOptions;
@@ -29,6 +45,8 @@ export class WriterFront {
   readonly log: (message: string) => void;
   readonly state: WriterState;
   readonly intake: Intake;
+  /** The spool, opened with the writer (a directory that cannot be used fails `remoteWrite()`). */
+  readonly spool: SpoolHandle | undefined;
   /**
    * Called after each write that left data queued: the sender starts (or is loaded) here. Set by
    * whoever runs the sender.
@@ -41,11 +59,11 @@ export class WriterFront {
    */
   constructor(
     readonly options: RemoteWriteOptions,
-    connect: Connect = plainConnect,
+    hooks: FrontHooks = {},
   ) {
     this.resolved = resolveOptions(options);
     this.now = options.now ?? Date.now;
-    const { url, fetch, auth, describeError } = connect({ ...options, now: this.now });
+    const { url, fetch, auth, describeError } = (hooks.connect ?? plainConnect)({ ...options, now: this.now });
     this.url = url;
     this.auth = auth;
     this.fetch = fetch;
@@ -53,6 +71,30 @@ export class WriterFront {
     this.log = options.log ?? ((m: string) => console.warn(m));
     this.state = new WriterState(this.resolved.protocol, this.resolved.maxPendingSamples);
     this.intake = new Intake(this.state, options, this.resolved, this.now);
+    if (options.spool !== undefined && hooks.openSpool === undefined) {
+      throw new ValidationError("option-invalid", "spool: this runtime has no file system for a spool (use promwire/node, /bun or /deno; on Workers, push from a Durable Object instead)");
+    }
+    this.spool = options.spool === undefined ? undefined : hooks.openSpool!(options.spool, url);
+    // What earlier runs left for this target goes out first, even if this run writes nothing.
+    if (this.spool?.waiting()) this.state.spoolAhead = true;
+  }
+
+  /**
+   * A process's last moments before the sender was loaded (nothing was sent yet): what is queued
+   * cannot be encoded for the spool now, so it is counted as failed and reported. Returns 0.
+   */
+  giveUpUnloaded(): number {
+    const { state } = this;
+    state.closed = true;
+    const u = state.takeUnsettled();
+    state.abandoned += u.samples;
+    if (u.samples > 0) {
+      state.metrics.samplesFailed += u.samples;
+      const e = new RejectedError("closed", u.samples, 0);
+      if (this.options.onError !== undefined) notify(this.options.onError, e, { samples: u.samples, attempts: 0 });
+      else this.log(`promwire: ${e.message}`);
+    }
+    return 0;
   }
 
   /** Enqueue series; throws {@link ClosedError} after close. */
@@ -83,7 +125,7 @@ export class WriterFront {
   readonly metrics: Collectable = {
     collect: () => {
       this.state.metrics.pending = this.state.queue.samples;
-      return this.state.metrics.collect();
+      return this.state.metrics.collect(this.resolved.shards, this.spool?.families(this.state));
     },
   };
 }

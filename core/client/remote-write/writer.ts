@@ -6,6 +6,7 @@
  * promises. A job pays for the sender only once it has something to send.
  */
 
+import type { OpenSpool } from "./writer-front.ts";
 import type { RemoteWriteOptions, WriterStats } from "./options.ts";
 import type { RemoteWriter } from "./remote-writer.ts";
 import type { Connect } from "../http/connection.ts";
@@ -28,6 +29,8 @@ export interface WriterHooks {
   readonly onClose?: () => void;
   /** How requests are made: the runtime's proxy, TLS and auth-scheme support. Default: plain `fetch`. */
   readonly connect?: Connect;
+  /** Opens `options.spool` (runtimes with a file system). */
+  readonly openSpool?: OpenSpool;
 }
 
 /**
@@ -35,18 +38,34 @@ export interface WriterHooks {
  * @example const rw = makeRemoteWriter({ url }, { unrefTimer: (t) => t.unref() });
  */
 export function makeRemoteWriter(options: RemoteWriteOptions, hooks: WriterHooks = {}): RemoteWriter {
-  const front = new WriterFront(options, hooks.connect);
+  return makeRemoteWriterInternals(options, hooks).writer;
+}
+
+/**
+ * {@link makeRemoteWriter}, with `spoolNow` for a process's last moments: everything not yet
+ * delivered written to the spool, synchronously; returns the samples spooled (0 without a spool).
+ * @example const { writer, spoolNow } = makeRemoteWriterInternals({ url, spool: { dir } }, { openSpool });
+ */
+export function makeRemoteWriterInternals(options: RemoteWriteOptions, hooks: WriterHooks = {}): { writer: RemoteWriter; spoolNow: () => number } {
+  const front = new WriterFront(options, { connect: hooks.connect, openSpool: hooks.openSpool });
   const hold = hooks.holdOpen ?? (<T>(p: Promise<T>): Promise<T> => p);
   let engine: Promise<SendEngine> | undefined;
+  let attached: SendEngine | undefined;
   const load = (): Promise<SendEngine> =>
-    (engine ??= import("./send-engine.ts").then((m) => m.attachSender(front, hooks.unrefTimer)));
-  front.onData = () => {
+    (engine ??= import("./send-engine.ts")
+      .then((m) => m.attachSender(front, hooks.unrefTimer))
+      .then((e) => (attached = e)));
+  const loadInBackground = (): void => {
     // The loop starts once the sender is loaded (then with this data); a failed load is said
     // once here, and again by whoever waits on flush() or close().
     load().catch((e: unknown) => front.log(`promwire: the remote-write sender could not be loaded: ${e instanceof Error ? e.message : String(e)}`));
   };
+  front.onData = loadInBackground;
+  // A writer with a spool loads its sender at once: files left by earlier runs go out first, and
+  // a process's last moments can write what is queued to the spool (spoolNow).
+  if (front.spool !== undefined) loadInBackground();
   let closing: Promise<WriterStats> | undefined;
-  return {
+  const writer: RemoteWriter = {
     collect: (source) => front.collect(source),
     write: (series, metadata) => front.write(series, metadata),
     writeText: (text) => front.writeText(text),
@@ -78,6 +97,13 @@ export function makeRemoteWriter(options: RemoteWriteOptions, hooks: WriterHooks
       return front.state.closed;
     },
   };
+  const spoolNow = (): number => {
+    if (front.spool === undefined) return 0;
+    // Loading is asynchronous; in the few milliseconds before it ends, what is queued cannot be
+    // encoded for the spool: it is counted as failed and reported instead.
+    return attached === undefined ? front.giveUpUnloaded() : attached.spoolNow();
+  };
+  return { writer, spoolNow };
 }
 
 /**
