@@ -16,6 +16,7 @@
  * );
  */
 import snappyModule from "./snappy.wasm";
+import { MetricsAggregatorBase, type AggregatorContext, type MetricsAggregatorClass, type MetricsAggregatorOptions } from "../core/edge/aggregate/aggregator.ts";
 import { makeWithMetrics, type WithMetrics } from "../core/edge/with-metrics.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
 import { OpenWriters } from "../core/runtime/open-writers.ts";
@@ -34,6 +35,9 @@ export type {
   WithMetrics,
   WithMetricsOptions,
 } from "../core/edge/with-metrics.ts";
+export { reportToAggregator, type AggregatorNamespace, type AggregatorReporting, type ReportToAggregatorOptions } from "../core/edge/aggregate/report-to-aggregator.ts";
+export type { ReporterStats } from "../core/edge/aggregate/reporter.ts";
+export type { AggregatorContext, AggregatorStats, MetricsAggregatorClass, MetricsAggregatorOptions } from "../core/edge/aggregate/aggregator.ts";
 
 // No global environment: `url` (and credentials) come from code, or from `env` via withMetrics.
 // No file system: no spool. One request in flight: an invocation writes little, and a Worker's
@@ -52,3 +56,18 @@ export const flushAll: RuntimeClientApi["flushAll"] = (timeoutMs = open.exitTime
 
 /** Wrap a Worker's handler so that its metrics are pushed after each response, in `ctx.waitUntil`. */
 export const withMetrics: WithMetrics = /* @__PURE__ */ makeWithMetrics(remoteWrite);
+
+/** The metrics aggregator Durable Object, configured from its `env`: re-export it and bind it (README, "Aggregating isolates"). */
+export class MetricsAggregator extends MetricsAggregatorBase {
+  constructor(ctx: AggregatorContext, env: unknown) {
+    super(ctx, env, remoteWrite);
+  }
+}
+
+/** The metrics aggregator Durable Object with options: `export const MetricsAggregator = metricsAggregator({ … })`. */
+export const metricsAggregator = <Env = unknown>(options: MetricsAggregatorOptions<Env> = {}): MetricsAggregatorClass =>
+  class extends MetricsAggregatorBase {
+    constructor(ctx: AggregatorContext, env: unknown) {
+      super(ctx, env, remoteWrite, options as MetricsAggregatorOptions);
+    }
+  };

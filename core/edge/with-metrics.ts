@@ -11,7 +11,7 @@ import { Registry } from "../metrics/registry.ts";
 import { remoteWriteOptionsFromEnv } from "../runtime/env-config.ts";
 import type { RuntimeRemoteWriteOptions } from "../runtime/api.ts";
 import { DEFAULT_FLUSH_DEADLINE_MS } from "./flush.ts";
-import { isolateState, type IsolateFlushOptions, type IsolateState } from "./isolate.ts";
+import { isolateState, type IsolateMetricsOptions, type IsolateState } from "./isolate.ts";
 
 /** Default least time between two isolate flushes, ms (`PROMWIRE_FLUSH_INTERVAL_MS` overrides it). */
 export const DEFAULT_FLUSH_INTERVAL_MS = 10_000;
@@ -35,7 +35,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * point where a flush would no longer fit, it flushes regardless of the interval. It flushes
  * again if requests ended while its flush ran (`generation` moved on).
  */
-async function trailingFlush(iso: IsolateState, options: IsolateFlushOptions & { readonly intervalMs: number; readonly deadlineMs: number }, generation: () => number): Promise<void> {
+async function trailingFlush<O extends { readonly intervalMs: number; readonly deadlineMs: number }>(iso: IsolateFlusher<O>, options: O, generation: () => number): Promise<void> {
   const started = Date.now();
   let sent = -1;
   for (;;) {
@@ -55,6 +55,25 @@ async function trailingFlush(iso: IsolateState, options: IsolateFlushOptions & {
     sent = gen; // the snapshot is taken when flush() is called: it holds every request up to `gen`
     await done;
   }
+}
+
+/** What a trailing flush drives: an isolate state's own flushing, or its reports to an aggregator. */
+export interface IsolateFlusher<O> {
+  /** Start a flush if due (or `force`) and none is running; else undefined. The promise never rejects. */
+  flush(options: O & { readonly force?: boolean; readonly deadlineMs?: number }): Promise<unknown> | undefined;
+  nextFlushIn(intervalMs: number): number;
+  stats(): { readonly flushing: boolean };
+}
+
+/**
+ * Where isolate scope sends its values instead of remote-writing them itself. Made by
+ * `reportToAggregator()` (`promwire/workers`), so that only Workers that aggregate bundle it.
+ */
+export interface IsolateReporting<Env> {
+  /** The isolate state to use: its series carry no isolate label (the aggregator merges isolates). */
+  readonly state: IsolateMetricsOptions;
+  /** The flusher of this isolate's state (called once per isolate). */
+  attach(iso: IsolateState): IsolateFlusher<{ readonly env: Env; readonly intervalMs: number; readonly deadlineMs: number }>;
 }
 
 /** Makes a writer: the runtime's `remoteWrite`. */
@@ -112,6 +131,12 @@ export interface WithMetricsOptions<Env, M> {
   readonly remoteWrite?: Partial<RemoteWriteOptions> | ((env: Env) => Partial<RemoteWriteOptions>);
   /** Longest time the background push may take, ms (Workers allow 30 s of `waitUntil`). Default {@link DEFAULT_PUSH_TIMEOUT_MS}. */
   readonly pushTimeoutMs?: number;
+  /**
+   * Isolate scope: report to the metrics aggregator (a Durable Object) instead of remote-writing
+   * from each isolate: one series per label set, no `isolate` label. Pass
+   * `reportToAggregator({ binding?, shards? })` from `promwire/workers`.
+   */
+  readonly aggregate?: IsolateReporting<Env>;
 }
 
 /** The handler object a Worker module exports. */
@@ -122,25 +147,23 @@ export interface MetricsExportedHandler<Env> {
 
 const NO_STATS: WriterStats = { sent: 0, retried: 0, failed: 0, dropped: 0, pending: 0, requests: 0, retries: 0, abandoned: 0, spooled: 0, resent: 0, evicted: 0 };
 
-/** A writer that accepts everything and sends nothing (the configuration was unusable). */
-function discardingWriter(): RemoteWriter {
-  return {
-    collect() {},
-    write() {},
-    writeText() {},
-    flush: async () => NO_STATS,
-    close: async () => NO_STATS,
-    stats: () => NO_STATS,
-    metrics: { collect: () => [] },
-    protocol: "v1",
-    closed: false,
-  };
-}
+/** A writer that accepts everything and sends nothing (the configuration was unusable); it holds no state. */
+const DISCARDING: RemoteWriter = {
+  collect() {},
+  write() {},
+  writeText() {},
+  flush: async () => NO_STATS,
+  close: async () => NO_STATS,
+  stats: () => NO_STATS,
+  metrics: { collect: () => [] },
+  protocol: "v1",
+  closed: false,
+};
 
 /** `PROMWIRE_FLUSH_INTERVAL_MS` from the Worker's vars, when set to a number. */
 function intervalFromEnv(env: unknown): number | undefined {
-  const v = bindingReader(env)("PROMWIRE_FLUSH_INTERVAL_MS");
-  const n = v === undefined ? NaN : Number(v);
+  // A var given as a TOML number arrives as a number: both forms count (unset: NaN).
+  const n = Number((env as Record<string, unknown> | undefined)?.PROMWIRE_FLUSH_INTERVAL_MS ?? NaN);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
@@ -180,6 +203,7 @@ function wrap<Env, M>(
   const timeoutMs = options.pushTimeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS;
   const perRequest = options.scope === "request";
   let iso: IsolateState | undefined;
+  let reporter: IsolateFlusher<{ readonly env: Env; readonly intervalMs: number; readonly deadlineMs: number }> | undefined;
   let isoMetrics: M | undefined;
   let defined = false;
   /** Requests ended so far (isolate scope), and the trailing flush that covers them, if running. */
@@ -189,15 +213,21 @@ function wrap<Env, M>(
     const given = typeof options.remoteWrite === "function" ? options.remoteWrite(env) : (options.remoteWrite ?? {});
     return remoteWriteOptionsFromEnv(bindingReader(env), given);
   };
-  const misconfigured = (e: unknown): void => {
-    // Broken metrics configuration must not break the Worker's responses: say it, push nothing.
-    console.error(`promwire: metrics not pushed: ${e instanceof Error ? e.message : String(e)}`);
+  const makeWriter = (env: Env, defaults: Partial<RemoteWriteOptions>): RemoteWriter => {
+    try {
+      return remoteWrite({ ...defaults, ...writerOptions(env), flushOnExit: false });
+    } catch (e) {
+      // Broken metrics configuration must not break the Worker's responses: say it, push nothing.
+      console.error(`promwire: metrics not pushed: ${e instanceof Error ? e.message : String(e)}`);
+      return DISCARDING;
+    }
   };
 
   const begin = (env: Env): RequestMetrics<M> => {
     if (!perRequest) {
       // Module state lives as long as the isolate: define the metrics once.
-      iso ??= isolateState({ name: "withMetrics" });
+      iso ??= isolateState(options.aggregate?.state ?? { name: "withMetrics" });
+      reporter ??= options.aggregate?.attach(iso);
       if (!defined) {
         defined = true;
         isoMetrics = options.metrics?.(iso.registry);
@@ -205,40 +235,27 @@ function wrap<Env, M>(
     }
     const registry = perRequest ? new Registry() : (iso as IsolateState).registry;
     const metrics = (perRequest ? options.metrics?.(registry) : isoMetrics) as M;
-    let writer: RemoteWriter;
-    try {
-      // A writer per invocation: Workers forbid I/O objects shared across requests.
-      writer = remoteWrite({ ...writerOptions(env), flushOnExit: false });
-    } catch (e) {
-      misconfigured(e);
-      writer = discardingWriter();
-    }
-    return { registry, metrics, writer };
+    // A writer per invocation: Workers forbid I/O objects shared across requests.
+    return { registry, metrics, writer: makeWriter(env, {}) };
   };
   const end = (ctx: WaitUntilContext, m: RequestMetrics<M>, env: Env): void => {
     if (!perRequest) {
       // The request's own writer carries only what the handler wrote to it directly.
       ctx.waitUntil(m.writer.close({ timeoutMs }));
-      const isolate = iso as IsolateState;
       const flushOptions = {
+        env,
         intervalMs: options.flushIntervalMs ?? intervalFromEnv(env) ?? DEFAULT_FLUSH_INTERVAL_MS,
         deadlineMs: Math.min(timeoutMs, DEFAULT_FLUSH_DEADLINE_MS),
-        writer: (defaults: Partial<RemoteWriteOptions>): RemoteWriter => {
-          try {
-            return remoteWrite({ ...defaults, ...writerOptions(env), flushOnExit: false });
-          } catch (e) {
-            misconfigured(e);
-            return discardingWriter();
-          }
-        },
+        writer: (defaults: Partial<RemoteWriteOptions>): RemoteWriter => makeWriter(env, defaults),
       };
       ended++;
-      const done = isolate.flush(flushOptions);
+      const target: IsolateFlusher<typeof flushOptions> = reporter ?? (iso as IsolateState);
+      const done = target.flush(flushOptions);
       if (done !== undefined) {
         ctx.waitUntil(done);
         return;
       }
-      trailer ??= trailingFlush(isolate, flushOptions, () => ended).finally(() => {
+      trailer ??= trailingFlush(target, flushOptions, () => ended).finally(() => {
         trailer = undefined;
       });
       ctx.waitUntil(trailer);
