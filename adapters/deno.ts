@@ -21,14 +21,14 @@ useEmbeddedSnappy();
 
 export * from "../core/runtime/entry.ts";
 
-const glue: RuntimeGlue = { getEnv: denoGetEnv, runLoop: unrefLoopRunner(denoUnref), installExitHooks: installDenoExitHooks };
+const glue: RuntimeGlue = { getEnv: denoGetEnv, runLoop: unrefLoopRunner(denoUnref), installExitHooks: installDenoExitHooks, unrefTimer: denoUnref };
 const open = /* @__PURE__ */ new OpenWriters();
 
 /** A remote-write writer (options from `Deno.env` when no `url` is given). */
 export const remoteWrite: RuntimeClientApi["remoteWrite"] = (options) => runtimeRemoteWrite(glue, open, options);
 
 /** A Pushgateway client (`PROMWIRE_PUSHGATEWAY_URL`, `PROMWIRE_JOB` when no `url` is given). */
-export const pushgateway: RuntimeClientApi["pushgateway"] = (options) => runtimePushgateway(glue, options);
+export const pushgateway: RuntimeClientApi["pushgateway"] = (options) => runtimePushgateway(glue, open, options);
 
 /** Flush every open writer, waiting at most `timeoutMs` (default: their `exitTimeoutMs`). */
 export const flushAll: RuntimeClientApi["flushAll"] = (timeoutMs = open.exitTimeoutMs) => open.flushAll(timeoutMs);

@@ -24,6 +24,7 @@ export * from "../core/runtime/entry.ts";
 const glue: RuntimeGlue = {
   getEnv: (name) => process.env[name],
   runLoop: unrefLoopRunner((timer) => timer.unref()),
+  unrefTimer: (timer) => timer.unref(),
   installExitHooks: installProcessExitHooks,
 };
 const open = /* @__PURE__ */ new OpenWriters();
@@ -32,7 +33,7 @@ const open = /* @__PURE__ */ new OpenWriters();
 export const remoteWrite: RuntimeClientApi["remoteWrite"] = (options) => runtimeRemoteWrite(glue, open, options);
 
 /** A Pushgateway client (`PROMWIRE_PUSHGATEWAY_URL`, `PROMWIRE_JOB` when no `url` is given). */
-export const pushgateway: RuntimeClientApi["pushgateway"] = (options) => runtimePushgateway(glue, options);
+export const pushgateway: RuntimeClientApi["pushgateway"] = (options) => runtimePushgateway(glue, open, options);
 
 /** Flush every open writer, waiting at most `timeoutMs` (default: their `exitTimeoutMs`). */
 export const flushAll: RuntimeClientApi["flushAll"] = (timeoutMs = open.exitTimeoutMs) => open.flushAll(timeoutMs);

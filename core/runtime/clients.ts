@@ -9,6 +9,7 @@
 import { pushgateway as makePushgateway } from "../client/pushgateway/client.ts";
 import type { PushgatewayClient } from "../client/pushgateway/options.ts";
 import type { LoopRunner } from "../client/remote-write/effect-writer.ts";
+import type { PeriodicHandle, PeriodicHooks } from "../client/periodic.ts";
 import type { RemoteWriter } from "../client/remote-write/remote-writer.ts";
 import { makeRemoteWriter } from "../client/remote-write/writer.ts";
 import { pushgatewayOptionsFromEnv, remoteWriteOptionsFromEnv, type GetEnv } from "./env-config.ts";
@@ -21,8 +22,10 @@ export interface RuntimeGlue {
   readonly getEnv: GetEnv;
   /** Start a writer's sender loop (e.g. with timers that do not keep the process alive). */
   readonly runLoop?: LoopRunner;
-  /** Called once, when the first writer that wants exit flushing is created. */
+  /** Called once, when the first writer (or periodic handle) that wants exit handling is created. */
   readonly installExitHooks?: (writers: OpenWriters) => void;
+  /** Let a timer not keep the process alive: `collectEvery`/`pushEvery` ticks. */
+  readonly unrefTimer?: (timer: ReturnType<typeof setTimeout>) => void;
 }
 
 /** How long an exit hook waits for the writers' flush by default, ms. */
@@ -44,6 +47,30 @@ function keepAlive<T>(pending: Promise<T>): Promise<T> {
 
 const hooked = new WeakSet<OpenWriters>();
 
+function hookExit(glue: RuntimeGlue, open: OpenWriters): void {
+  if (glue.installExitHooks !== undefined && !hooked.has(open)) {
+    hooked.add(open);
+    glue.installExitHooks(open);
+  }
+}
+
+/**
+ * Periodic handles' runtime side: unref'd ticks, a final run that keeps the process alive, and —
+ * when `exit` is given — the final run made by the exit hooks (within what is left of their deadline).
+ */
+function periodicHooks(glue: RuntimeGlue, open: OpenWriters, exit: { readonly timeoutMs: number; readonly finish?: (handle: PeriodicHandle, timeoutMs: number) => Promise<unknown> } | undefined): PeriodicHooks {
+  return {
+    unrefTimer: glue.unrefTimer,
+    holdOpen: keepAlive,
+    onStart: (handle) => {
+      if (exit === undefined) return;
+      hookExit(glue, open);
+      open.trackTask(handle, (ms) => (exit.finish ?? ((h, t) => h.stop({ timeoutMs: t })))(handle, ms), exit.timeoutMs);
+    },
+    onStop: (handle) => open.untrackTask(handle),
+  };
+}
+
 /**
  * A runtime's writer: options completed from the environment when no `url` is given, tracked for
  * the exit hooks unless `flushOnExit` is false.
@@ -52,20 +79,49 @@ const hooked = new WeakSet<OpenWriters>();
 export function runtimeRemoteWrite(glue: RuntimeGlue, open: OpenWriters, options: RuntimeRemoteWriteOptions = {}): RemoteWriter {
   const { flushOnExit = true, exitTimeoutMs = DEFAULT_EXIT_TIMEOUT_MS, ...rest } = options;
   const resolved = remoteWriteOptionsFromEnv(glue.getEnv, rest);
-  if (!flushOnExit) return makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive });
-  if (glue.installExitHooks !== undefined && !hooked.has(open)) {
-    hooked.add(open);
-    glue.installExitHooks(open);
-  }
-  const writer: RemoteWriter = makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive, onClose: () => open.untrack(writer) });
+  if (!flushOnExit) return makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive, periodic: periodicHooks(glue, open, undefined) });
+  hookExit(glue, open);
+  const writer: RemoteWriter = makeRemoteWriter(resolved, {
+    runLoop: glue.runLoop,
+    holdOpen: keepAlive,
+    onClose: () => open.untrack(writer),
+    periodic: periodicHooks(glue, open, { timeoutMs: exitTimeoutMs }),
+  });
   open.track(writer, exitTimeoutMs);
   return writer;
 }
 
 /**
- * A runtime's Pushgateway client: `url`, `job` and credentials from the environment when no `url` is given.
- * @example export const pushgateway = (o: PushgatewayEnvOptions) => runtimePushgateway(glue, o);
+ * A runtime's Pushgateway client: `url`, `job` and credentials from the environment when no
+ * `url` is given; its `pushEvery` handles make their final push in the exit hooks (then, with
+ * `deleteOnClose`, the client's last handle closes it: the group is deleted).
+ * @example export const pushgateway = (o: PushgatewayEnvOptions) => runtimePushgateway(glue, open, o);
  */
-export function runtimePushgateway(glue: RuntimeGlue, options: PushgatewayEnvOptions): PushgatewayClient {
-  return makePushgateway(pushgatewayOptionsFromEnv(glue.getEnv, options));
+export function runtimePushgateway(glue: RuntimeGlue, open: OpenWriters, options: PushgatewayEnvOptions): PushgatewayClient {
+  const { flushOnExit = true, exitTimeoutMs = DEFAULT_EXIT_TIMEOUT_MS, ...rest } = options;
+  const resolved = pushgatewayOptionsFromEnv(glue.getEnv, rest);
+  const running = new Set<PeriodicHandle>();
+  const finish = async (handle: PeriodicHandle, timeoutMs: number): Promise<void> => {
+    try {
+      await handle.stop({ timeoutMs });
+    } finally {
+      // stop() took it out of `running`; the last one out closes the client (deleteOnClose).
+      if (resolved.deleteOnClose === true && running.size === 0) await client.close();
+    }
+  };
+  const hooks = periodicHooks(glue, open, flushOnExit ? { timeoutMs: exitTimeoutMs, finish } : undefined);
+  const client: PushgatewayClient = makePushgateway(resolved, {
+    periodic: {
+      ...hooks,
+      onStart: (h) => {
+        running.add(h);
+        hooks.onStart?.(h);
+      },
+      onStop: (h) => {
+        running.delete(h);
+        hooks.onStop?.(h);
+      },
+    },
+  });
+  return client;
 }

@@ -15,6 +15,7 @@ import { splitUrlCredentials } from "../http/auth.ts";
 import { withRetry } from "../http/retry.ts";
 import { DEFAULT_RETRY, retryPolicy, type RetryPolicy } from "../http/retry-policy.ts";
 import type { HttpConfig, HttpRequest } from "../http/types.ts";
+import { checkInterval, periodicTimeoutMs, startPeriodic, type PeriodicHandle, type PeriodicHooks, type PeriodicTask } from "../periodic.ts";
 import type { PushgatewayClient, PushgatewayError, PushgatewayOptions } from "./options.ts";
 import { encodeFamiliesDelimited, PROTOBUF_DELIMITED } from "./protobuf.ts";
 import { groupingPath } from "./url.ts";
@@ -58,11 +59,28 @@ export function validateFamilies(families: readonly MetricFamily[], grouping: Re
   }
 }
 
+/** The client's requests; `send` takes a per-call timeout (periodic pushes stay below their interval). */
+interface PushgatewayCalls {
+  readonly send: (method: "PUT" | "POST", source: Collectable, timeoutMs?: number) => Effect.Effect<void, PushgatewayError>;
+  readonly remove: () => Effect.Effect<void, PushgatewayError>;
+  /** The per-attempt timeout from the options, ms. */
+  readonly timeoutMs: number;
+}
+
 /**
  * The client as Effects. Validation of job and grouping happens here, before anything is sent.
  * @example const pg = pushgatewayEffect({ url, job: "backup" }); yield* pg.push(registry);
  */
 export function pushgatewayEffect(options: PushgatewayOptions): PushgatewayEffect {
+  const calls = pushgatewayCalls(options);
+  return {
+    push: (source) => calls.send("PUT", source),
+    add: (source) => calls.send("POST", source),
+    delete: () => calls.remove(),
+  };
+}
+
+function pushgatewayCalls(options: PushgatewayOptions): PushgatewayCalls {
   const grouping = options.grouping ?? {};
   const path = groupingPath(options.job, grouping);
   const { url: base, auth } = splitUrlCredentials(options.url, options.auth);
@@ -76,8 +94,8 @@ export function pushgatewayEffect(options: PushgatewayOptions): PushgatewayEffec
     now: Date.now,
   };
   const policy = retryPolicy(options.retry, PUSHGATEWAY_RETRY);
-  const call = (req: HttpRequest): Effect.Effect<void, PushgatewayError> =>
-    Effect.asVoid(withRetry(attempt(req, http), policy, { onRetry: options.onRetry }));
+  const call = (req: HttpRequest, timeoutMs?: number): Effect.Effect<void, PushgatewayError> =>
+    Effect.asVoid(withRetry(attempt(req, timeoutMs === undefined ? http : { ...http, timeoutMs }), policy, { onRetry: options.onRetry }));
   const log = options.log ?? ((m: string) => console.warn(m));
   let warned = Object.hasOwn(grouping, "instance");
   const compression = options.compression ?? "none";
@@ -86,7 +104,7 @@ export function pushgatewayEffect(options: PushgatewayOptions): PushgatewayEffec
   }
   let gzipWarned = false;
 
-  const send = (method: "PUT" | "POST", source: Collectable): Effect.Effect<void, PushgatewayError> =>
+  const send = (method: "PUT" | "POST", source: Collectable, timeoutMs?: number): Effect.Effect<void, PushgatewayError> =>
     Effect.gen(function* () {
       const families = source.collect();
       yield* Effect.try({ try: () => validateFamilies(families, grouping), catch: (e) => e as ValidationError });
@@ -112,14 +130,16 @@ export function pushgatewayEffect(options: PushgatewayOptions): PushgatewayEffec
           log("promwire: this runtime has no CompressionStream; Pushgateway bodies are sent uncompressed");
         }
       }
-      yield* call({ method, url, headers, body });
+      yield* call({ method, url, headers, body }, timeoutMs);
     });
 
-  return {
-    push: (source) => send("PUT", source),
-    add: (source) => send("POST", source),
-    delete: () => call({ method: "DELETE", url, headers: {} }),
-  };
+  return { send, remove: () => call({ method: "DELETE", url, headers: {} }), timeoutMs: http.timeoutMs };
+}
+
+/** What a runtime adds to a Pushgateway client (see `runtimePushgateway`). */
+export interface PushgatewayHooks {
+  /** Timers and exit tracking of `pushEvery` handles. */
+  readonly periodic?: PeriodicHooks;
 }
 
 /**
@@ -130,28 +150,64 @@ export function pushgatewayEffect(options: PushgatewayOptions): PushgatewayEffec
  * await pg.push(registry);   // PUT
  * await pg.delete();
  */
-export function pushgateway(options: PushgatewayOptions): PushgatewayClient {
-  const e = pushgatewayEffect(options);
+export function pushgateway(options: PushgatewayOptions, hooks: PushgatewayHooks = {}): PushgatewayClient {
+  const calls = pushgatewayCalls(options);
   const { url } = splitUrlCredentials(options.url, undefined);
+  const groupUrl = url.href.replace(/\/+$/, "") + groupingPath(options.job, options.grouping ?? {});
+  const log = options.log ?? ((m: string) => console.warn(m));
+  const handles = new Set<PeriodicHandle>();
   let closing: Promise<void> | undefined;
-  const open = <T>(run: () => Promise<T>): Promise<T> => (closing === undefined ? run() : Promise.reject(new ClosedError("the Pushgateway client is closed")));
+  const refused = (): ClosedError => new ClosedError("the Pushgateway client is closed");
+  const open = <T>(run: () => Promise<T>): Promise<T> => (closing === undefined ? run() : Promise.reject(refused()));
   return {
-    push: (source) => open(() => Effect.runPromise(e.push(source))),
-    add: (source) => open(() => Effect.runPromise(e.add(source))),
-    delete: () => Effect.runPromise(e.delete()),
+    push: (source) => open(() => Effect.runPromise(calls.send("PUT", source))),
+    add: (source) => open(() => Effect.runPromise(calls.send("POST", source))),
+    delete: () => Effect.runPromise(calls.remove()),
+    pushEvery(source, intervalMs, everyOptions = {}) {
+      if (closing !== undefined) throw refused();
+      checkInterval(intervalMs, "pushEvery");
+      const method = everyOptions.method ?? "push";
+      if (method !== "push" && method !== "add") throw new ValidationError("option-invalid", `pushEvery: method must be "push" or "add", got ${JSON.stringify(method)}`);
+      const verb = method === "push" ? "PUT" : "POST";
+      const timeoutMs = periodicTimeoutMs(calls.timeoutMs, intervalMs);
+      const periodic = hooks.periodic ?? {};
+      const task: PeriodicTask = {
+        source,
+        // The final push gets the client's full timeout: no tick comes after it.
+        run: (body, final, signal) => Effect.runPromise(calls.send(verb, body, final ? undefined : timeoutMs), { signal }),
+        kind: method,
+        target: groupUrl,
+        log,
+      };
+      return startPeriodic(task, intervalMs, everyOptions, {
+          ...periodic,
+          onStart: (h) => {
+            handles.add(h);
+            periodic.onStart?.(h);
+          },
+          onStop: (h) => {
+            handles.delete(h);
+            periodic.onStop?.(h);
+          },
+      });
+    },
     close(closeOptions = {}) {
       closing ??= (async () => {
-        if (options.deleteOnClose !== true) return;
-        const grace = closeOptions.graceMs ?? 0;
-        if (grace > 0) await new Promise((resolve) => setTimeout(resolve, grace));
-        await Effect.runPromise(e.delete());
+        // Each running pushEvery makes its final push first; then the group is deleted if asked.
+        const finals = await Promise.allSettled([...handles].map((h) => h.stop()));
+        if (options.deleteOnClose === true) {
+          const grace = closeOptions.graceMs ?? 0;
+          if (grace > 0) await new Promise((resolve) => setTimeout(resolve, grace));
+          await Effect.runPromise(calls.remove());
+        }
+        for (const f of finals) if (f.status === "rejected") throw f.reason;
       })();
       return closing;
     },
     get closed() {
       return closing !== undefined;
     },
-    url: url.href.replace(/\/+$/, "") + groupingPath(options.job, options.grouping ?? {}),
+    url: groupUrl,
   };
 }
 

@@ -8,6 +8,7 @@ import type { Collectable } from "../../metrics/collectable.ts";
 import type { Auth } from "../http/auth.ts";
 import type { RetryNotice, RetryOptions } from "../http/retry-policy.ts";
 import type { AttemptError, FetchLike } from "../http/types.ts";
+import type { PeriodicHandle, PeriodicOptions } from "../periodic.ts";
 
 /** Options of `pushgateway()`. */
 export interface PushgatewayOptions {
@@ -57,6 +58,12 @@ export interface PushgatewayCloseOptions {
   readonly graceMs?: number;
 }
 
+/** Options of {@link PushgatewayClient.pushEvery}. */
+export interface PushEveryOptions extends PeriodicOptions {
+  /** `"push"` (PUT, replaces the group; default, as `push`) or `"add"` (POST, replaces same-named metrics). */
+  readonly method?: "push" | "add";
+}
+
 /** Anything that errors a Pushgateway call can fail with. */
 export type PushgatewayError = AttemptError | ValidationError;
 
@@ -69,8 +76,23 @@ export interface PushgatewayClient {
   /** DELETE the group. */
   delete(): Promise<void>;
   /**
-   * End the client: with `deleteOnClose`, DELETE the group (after `graceMs`); later pushes are
-   * refused with a `ClosedError`. Idempotent: every call returns the same promise.
+   * Push `source` every `intervalMs` until `stop()` — for a process that runs minutes or hours
+   * (a Worker's equivalent is the isolate flush of `withMetrics`). The first push goes at once
+   * (`jitter: true`: after up to 10 % of the interval); a tick that finds the previous push still
+   * in flight is skipped and counted; each periodic request times out below the interval (90 %
+   * of it, or `timeoutMs` if shorter); `stop()`, `close()` and a runtime entry's exit hooks make
+   * a final push with the current values. Failures do not stop the ticks.
+   *
+   * @example
+   * const every = pg.pushEvery(registry, 2_000, { jitter: true });
+   * await backup();
+   * await every.stop(); // the final push, with the values as they are now
+   */
+  pushEvery(source: Collectable, intervalMs: number, options?: PushEveryOptions): PeriodicHandle;
+  /**
+   * End the client: each running `pushEvery` makes its final push, then with `deleteOnClose`
+   * the group is deleted (after `graceMs`); later pushes are refused with a `ClosedError`.
+   * Rejects if a final push or the delete failed. Idempotent: every call returns the same promise.
    */
   close(options?: PushgatewayCloseOptions): Promise<void>;
   /** True once `close()` was called. */

@@ -29,8 +29,12 @@ export type LoopRunner = (loop: Effect.Effect<void>) => Fiber.Fiber<void>;
 export interface RemoteWriterEffect {
   /** Enqueue series; fails with {@link ClosedError} after close. */
   readonly write: (series: readonly Series[], metadata?: readonly MetricMetadata[]) => Effect.Effect<void, ClosedError>;
-  /** Snapshot and enqueue a registry. */
-  readonly collect: (source: Collectable) => Effect.Effect<void, PromwireError>;
+  /**
+   * Snapshot and enqueue a registry, stamped with the writer's clock — or `after + 1` ms when the
+   * clock is not past `after` (a periodic collector's snapshots then never repeat or go back in
+   * time, whatever the clock does). Succeeds with the timestamp used.
+   */
+  readonly collect: (source: Collectable, options?: { readonly after?: number }) => Effect.Effect<number, PromwireError>;
   /** Parse exposition text and enqueue it; fails with `ParseError` on a bad page. */
   readonly writeText: (text: string) => Effect.Effect<void, PromwireError>;
   /** Wait until everything enqueued so far is settled. */
@@ -131,11 +135,14 @@ export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = (l
 
   return {
     write: (series, metadata) => attemptSync(() => enqueue(series, metadata)) as Effect.Effect<void, ClosedError>,
-    collect: (source) =>
+    collect: (source, collectOptions) =>
       attemptSync(() => {
         if (state.closed) throw new ClosedError();
-        const { series, metadata } = familiesToSeries(source.collect(), { timestamp: now(), version: state.protocol });
+        const after = collectOptions?.after;
+        const timestamp = after === undefined ? now() : Math.max(now(), after + 1);
+        const { series, metadata } = familiesToSeries(source.collect(), { timestamp, version: state.protocol });
         enqueue(series, metadata);
+        return timestamp;
       }),
     writeText: (text) =>
       attemptSync(() => {

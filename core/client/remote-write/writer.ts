@@ -5,6 +5,8 @@
  */
 
 import * as Effect from "effect/Effect";
+import { redactUrl } from "../http/auth.ts";
+import { checkInterval, startPeriodic, type PeriodicHandle, type PeriodicHooks, type PeriodicTask } from "../periodic.ts";
 import { makeWriter, type LoopRunner, type RemoteWriterEffect } from "./effect-writer.ts";
 import type { RemoteWriteOptions, WriterStats } from "./options.ts";
 import type { RemoteWriter } from "./remote-writer.ts";
@@ -20,6 +22,12 @@ export interface WriterHooks {
   readonly holdOpen?: <T>(pending: Promise<T>) => Promise<T>;
   /** Called once, when `close()` is first called (e.g. to stop tracking the writer for exit hooks). */
   readonly onClose?: () => void;
+  /** Timers and exit tracking of `collectEvery` handles. */
+  readonly periodic?: PeriodicHooks;
+  /** How `collectEvery`'s failure log names the receiver (default: the writer names none). */
+  readonly describe?: string;
+  /** Where `collectEvery`'s failure log goes. Default `console.warn`. */
+  readonly log?: (message: string) => void;
 }
 
 /**
@@ -29,14 +37,56 @@ export interface WriterHooks {
 export function promiseWriter(w: RemoteWriterEffect, hooks: WriterHooks = {}): RemoteWriter {
   const hold = hooks.holdOpen ?? (<T>(p: Promise<T>): Promise<T> => p);
   let closing: Promise<WriterStats> | undefined;
+  const handles = new Set<PeriodicHandle>();
+  const periodic = hooks.periodic ?? {};
   return {
-    collect: (source) => Effect.runSync(w.collect(source)),
+    collect: (source) => {
+      Effect.runSync(w.collect(source));
+    },
+    collectEvery(source, intervalMs, options = {}) {
+      checkInterval(intervalMs, "collectEvery");
+      if (w.isClosed()) Effect.runSync(w.write([])); // throws the writer's ClosedError
+      // This handle's snapshots carry strictly increasing timestamps, whatever the clock does
+      // (frozen, coarse, stepped back by NTP): a receiver refuses a repeated or older timestamp
+      // for a series, and Prometheus then drops the whole request.
+      let last: number | undefined;
+      const task: PeriodicTask = {
+        source,
+        run: async (snapshot, _final, signal) => {
+          const before = w.currentStats();
+          last = Effect.runSync(w.collect(snapshot, { after: last }));
+          // Wait until this snapshot is settled, so that a slow receiver makes ticks skip rather
+          // than snapshots pile up in the queue. Not held open: a tick must not keep a process alive.
+          const after = await Effect.runPromise(w.flush, { signal });
+          // Samples given up on were reported by the writer's onError: count the run, say nothing more.
+          return after.failed + after.dropped === before.failed + before.dropped;
+        },
+        kind: "collect",
+        target: hooks.describe ?? "a remote-write writer",
+        log: hooks.log ?? ((m) => console.warn(m)),
+        waitAbandoned: false,
+      };
+      return startPeriodic(task, intervalMs, options, {
+          ...periodic,
+          onStart: (h) => {
+            handles.add(h);
+            periodic.onStart?.(h);
+          },
+          onStop: (h) => {
+            handles.delete(h);
+            periodic.onStop?.(h);
+          },
+      });
+    },
     write: (series, metadata) => Effect.runSync(w.write(series, metadata)),
     writeText: (text) => Effect.runSync(w.writeText(text)),
     flush: () => hold(Effect.runPromise(w.flush)),
     close(options) {
       if (closing === undefined) {
         hooks.onClose?.();
+        // Each running collectEvery takes its final snapshot (synchronously, in stop()) before
+        // the writer stops taking data; close's own flush then delivers it.
+        for (const h of [...handles]) h.stop().catch(() => {});
         closing = hold(Effect.runPromise(w.close(options)));
       }
       return closing;
@@ -57,7 +107,8 @@ export function promiseWriter(w: RemoteWriterEffect, hooks: WriterHooks = {}): R
  * @example const rw = makeRemoteWriter({ url }, { runLoop: (loop) => Effect.runFork(loop) });
  */
 export function makeRemoteWriter(options: RemoteWriteOptions, hooks: WriterHooks = {}): RemoteWriter {
-  return promiseWriter(makeWriter(options, hooks.runLoop), hooks);
+  const w = makeWriter(options, hooks.runLoop);
+  return promiseWriter(w, { ...hooks, describe: hooks.describe ?? redactUrl(options.url), log: hooks.log ?? options.log });
 }
 
 /**
