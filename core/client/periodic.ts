@@ -292,7 +292,12 @@ export function startPeriodic(task: PeriodicTask, intervalMs: number, options: P
           await Promise.all([final(), previous?.done]);
           return;
         }
-        await previous?.done;
+        if (previous !== undefined) {
+          await previous.done;
+          // An aborted fetch's connection is closed on the runtime's next turn: let that happen
+          // before the final request opens another, so the server never sees the two overlap.
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
         return final();
       };
       // Set before onStop runs, so that `stopped` reads true inside it.

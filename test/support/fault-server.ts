@@ -25,6 +25,8 @@ export interface RecordedRequest {
   status: number;
   /** For a hung request: `performance.now()` when the client closed the connection. */
   closedAt?: number;
+  /** `performance.now()` when the answer was sent. */
+  answeredAt?: number;
 }
 
 /** What to do with a request. */
@@ -36,6 +38,8 @@ export interface Reply {
   readonly hang?: boolean;
   /** Reset the connection without answering. */
   readonly destroy?: boolean;
+  /** Answer only after this long, ms (a slow receiver). */
+  readonly delayMs?: number;
 }
 
 export type Behaviour = (req: RecordedRequest) => Reply;
@@ -110,9 +114,15 @@ export async function startFaultServer(behaviour: Behaviour = () => ({ status: 2
         });
         return;
       }
-      rec.status = reply.status ?? 204;
-      res.writeHead(rec.status, reply.headers ?? {});
-      res.end(reply.body ?? "");
+      const answer = (): void => {
+        if (res.destroyed) return;
+        rec.status = reply.status ?? 204;
+        rec.answeredAt = performance.now();
+        res.writeHead(rec.status, reply.headers ?? {});
+        res.end(reply.body ?? "");
+      };
+      if (reply.delayMs !== undefined && reply.delayMs > 0) setTimeout(answer, reply.delayMs);
+      else answer();
     });
   };
 
