@@ -16,12 +16,13 @@ import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { denoGetEnv, denoUnref, installDenoExitHooks } from "./deno-hooks.ts";
 import { useEmbeddedSnappy } from "../core/wire/snappy-embedded.ts";
 import { unrefLoopRunner } from "./unref-loop-runner.ts";
+import { startPeriodic } from "../core/client/periodic.ts";
 
 useEmbeddedSnappy();
 
 export * from "../core/runtime/entry.ts";
 
-const glue: RuntimeGlue = { getEnv: denoGetEnv, runLoop: unrefLoopRunner(denoUnref), installExitHooks: installDenoExitHooks, unrefTimer: denoUnref };
+const glue: RuntimeGlue = { getEnv: denoGetEnv, runLoop: unrefLoopRunner(denoUnref), installExitHooks: installDenoExitHooks, unrefTimer: denoUnref, startPeriodic };
 const open = /* @__PURE__ */ new OpenWriters();
 
 /** A remote-write writer (options from `Deno.env` when no `url` is given). */

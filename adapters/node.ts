@@ -16,6 +16,7 @@ import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { installProcessExitHooks } from "./process-hooks.ts";
 import { useEmbeddedSnappy } from "../core/wire/snappy-embedded.ts";
 import { unrefLoopRunner } from "./unref-loop-runner.ts";
+import { startPeriodic } from "../core/client/periodic.ts";
 
 useEmbeddedSnappy();
 
@@ -25,6 +26,7 @@ const glue: RuntimeGlue = {
   getEnv: (name) => process.env[name],
   runLoop: unrefLoopRunner((timer) => timer.unref()),
   unrefTimer: (timer) => timer.unref(),
+  startPeriodic,
   installExitHooks: installProcessExitHooks,
 };
 const open = /* @__PURE__ */ new OpenWriters();

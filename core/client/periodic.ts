@@ -169,6 +169,7 @@ export interface PeriodicTask {
  * await handle.stop(); // the final push
  */
 export function startPeriodic(task: PeriodicTask, intervalMs: number, options: PeriodicOptions, hooks: PeriodicHooks): PeriodicHandle {
+  checkInterval(intervalMs, task.kind === "collect" ? "collectEvery" : "pushEvery");
   const { source, run, log } = task;
   const describe = `periodic ${task.kind} ${task.kind === "collect" ? "for" : "to"} ${task.target}`;
   let runs = 0;
@@ -325,6 +326,20 @@ export function startPeriodic(task: PeriodicTask, intervalMs: number, options: P
     startTicking();
   }
   return handle;
+}
+
+/** {@link startPeriodic}'s type: what a runtime hands its clients (Workers hand nothing: no process to run in). */
+export type StartPeriodic = typeof startPeriodic;
+
+/**
+ * Why `collectEvery`/`pushEvery` are refused where no scheduler was handed in (Workers).
+ * @example throw periodicUnavailable("pushEvery")
+ */
+export function periodicUnavailable(what: string): ValidationError {
+  return new ValidationError(
+    "option-invalid",
+    `${what} is for processes (Node, Deno, Bun): a Worker's timers stop with its request; use withMetrics, which pushes the isolate's metrics after each request (README: Cloudflare Workers)`,
+  );
 }
 
 /**

@@ -6,10 +6,10 @@
  * use (a Worker that only writes never carries the Pushgateway client).
  */
 
-import { pushgateway as makePushgateway } from "../client/pushgateway/client.ts";
+import { makePushgateway } from "../client/pushgateway/client.ts";
 import type { PushgatewayClient } from "../client/pushgateway/options.ts";
 import type { LoopRunner } from "../client/remote-write/effect-writer.ts";
-import type { PeriodicHandle, PeriodicHooks } from "../client/periodic.ts";
+import type { PeriodicHandle, PeriodicHooks, StartPeriodic } from "../client/periodic.ts";
 import type { RemoteWriter } from "../client/remote-write/remote-writer.ts";
 import { makeRemoteWriter } from "../client/remote-write/writer.ts";
 import { pushgatewayOptionsFromEnv, remoteWriteOptionsFromEnv, type GetEnv } from "./env-config.ts";
@@ -24,6 +24,8 @@ export interface RuntimeGlue {
   readonly runLoop?: LoopRunner;
   /** Called once, when the first writer (or periodic handle) that wants exit handling is created. */
   readonly installExitHooks?: (writers: OpenWriters) => void;
+  /** The scheduler of `collectEvery`/`pushEvery`, where there is a process to run it (not on Workers). */
+  readonly startPeriodic?: StartPeriodic;
   /** Let a timer not keep the process alive: `collectEvery`/`pushEvery` ticks. */
   readonly unrefTimer?: (timer: ReturnType<typeof setTimeout>) => void;
 }
@@ -79,12 +81,13 @@ function periodicHooks(glue: RuntimeGlue, open: OpenWriters, exit: { readonly ti
 export function runtimeRemoteWrite(glue: RuntimeGlue, open: OpenWriters, options: RuntimeRemoteWriteOptions = {}): RemoteWriter {
   const { flushOnExit = true, exitTimeoutMs = DEFAULT_EXIT_TIMEOUT_MS, ...rest } = options;
   const resolved = remoteWriteOptionsFromEnv(glue.getEnv, rest);
-  if (!flushOnExit) return makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive, periodic: periodicHooks(glue, open, undefined) });
+  if (!flushOnExit) return makeRemoteWriter(resolved, { runLoop: glue.runLoop, holdOpen: keepAlive, startPeriodic: glue.startPeriodic, periodic: periodicHooks(glue, open, undefined) });
   hookExit(glue, open);
   const writer: RemoteWriter = makeRemoteWriter(resolved, {
     runLoop: glue.runLoop,
     holdOpen: keepAlive,
     onClose: () => open.untrack(writer),
+    startPeriodic: glue.startPeriodic,
     periodic: periodicHooks(glue, open, { timeoutMs: exitTimeoutMs }),
   });
   open.track(writer, exitTimeoutMs);
@@ -111,6 +114,7 @@ export function runtimePushgateway(glue: RuntimeGlue, open: OpenWriters, options
   };
   const hooks = periodicHooks(glue, open, flushOnExit ? { timeoutMs: exitTimeoutMs, finish } : undefined);
   const client: PushgatewayClient = makePushgateway(resolved, {
+    startPeriodic: glue.startPeriodic,
     periodic: {
       ...hooks,
       onStart: (h) => {

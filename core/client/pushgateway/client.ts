@@ -15,7 +15,7 @@ import { splitUrlCredentials } from "../http/auth.ts";
 import { withRetry } from "../http/retry.ts";
 import { DEFAULT_RETRY, retryPolicy, type RetryPolicy } from "../http/retry-policy.ts";
 import type { HttpConfig, HttpRequest } from "../http/types.ts";
-import { checkInterval, periodicTimeoutMs, startPeriodic, type PeriodicHandle, type PeriodicHooks, type PeriodicTask } from "../periodic.ts";
+import { periodicTimeoutMs, periodicUnavailable, startPeriodic, type PeriodicHandle, type PeriodicHooks, type PeriodicTask, type StartPeriodic } from "../periodic.ts";
 import type { PushgatewayClient, PushgatewayError, PushgatewayOptions } from "./options.ts";
 import { encodeFamiliesDelimited, PROTOBUF_DELIMITED } from "./protobuf.ts";
 import { groupingPath } from "./url.ts";
@@ -138,19 +138,29 @@ function pushgatewayCalls(options: PushgatewayOptions): PushgatewayCalls {
 
 /** What a runtime adds to a Pushgateway client (see `runtimePushgateway`). */
 export interface PushgatewayHooks {
+  /** The scheduler behind `pushEvery`; without it (Workers), `pushEvery` throws. */
+  readonly startPeriodic?: StartPeriodic;
   /** Timers and exit tracking of `pushEvery` handles. */
   readonly periodic?: PeriodicHooks;
 }
 
 /**
- * A Pushgateway client.
+ * A Pushgateway client (with `pushEvery` on ordinary timers: stop it, or close the client).
  *
  * @example
  * const pg = pushgateway({ url: "http://localhost:9091", job: "db_backup", grouping: { instance: host } });
  * await pg.push(registry);   // PUT
  * await pg.delete();
  */
-export function pushgateway(options: PushgatewayOptions, hooks: PushgatewayHooks = {}): PushgatewayClient {
+export function pushgateway(options: PushgatewayOptions): PushgatewayClient {
+  return makePushgateway(options, { startPeriodic });
+}
+
+/**
+ * A Pushgateway client with what a runtime hands in (runtime entries use this).
+ * @example const pg = makePushgateway({ url, job: "backup" }, { startPeriodic, periodic: { unrefTimer: (t) => t.unref() } });
+ */
+export function makePushgateway(options: PushgatewayOptions, hooks: PushgatewayHooks = {}): PushgatewayClient {
   const calls = pushgatewayCalls(options);
   const { url } = splitUrlCredentials(options.url, undefined);
   const groupUrl = url.href.replace(/\/+$/, "") + groupingPath(options.job, options.grouping ?? {});
@@ -164,8 +174,9 @@ export function pushgateway(options: PushgatewayOptions, hooks: PushgatewayHooks
     add: (source) => open(() => Effect.runPromise(calls.send("POST", source))),
     delete: () => Effect.runPromise(calls.remove()),
     pushEvery(source, intervalMs, everyOptions = {}) {
+      const start = hooks.startPeriodic;
+      if (start === undefined) throw periodicUnavailable("pushEvery");
       if (closing !== undefined) throw refused();
-      checkInterval(intervalMs, "pushEvery");
       const method = everyOptions.method ?? "push";
       if (method !== "push" && method !== "add") throw new ValidationError("option-invalid", `pushEvery: method must be "push" or "add", got ${JSON.stringify(method)}`);
       const verb = method === "push" ? "PUT" : "POST";
@@ -179,7 +190,7 @@ export function pushgateway(options: PushgatewayOptions, hooks: PushgatewayHooks
         target: groupUrl,
         log,
       };
-      return startPeriodic(task, intervalMs, everyOptions, {
+      return start(task, intervalMs, everyOptions, {
           ...periodic,
           onStart: (h) => {
             handles.add(h);

@@ -6,7 +6,7 @@
 
 import * as Effect from "effect/Effect";
 import { redactUrl } from "../http/auth.ts";
-import { checkInterval, startPeriodic, type PeriodicHandle, type PeriodicHooks, type PeriodicTask } from "../periodic.ts";
+import { periodicUnavailable, startPeriodic, type PeriodicHandle, type PeriodicHooks, type PeriodicTask, type StartPeriodic } from "../periodic.ts";
 import { makeWriter, type LoopRunner, type RemoteWriterEffect } from "./effect-writer.ts";
 import type { RemoteWriteOptions, WriterStats } from "./options.ts";
 import type { RemoteWriter } from "./remote-writer.ts";
@@ -22,6 +22,11 @@ export interface WriterHooks {
   readonly holdOpen?: <T>(pending: Promise<T>) => Promise<T>;
   /** Called once, when `close()` is first called (e.g. to stop tracking the writer for exit hooks). */
   readonly onClose?: () => void;
+  /**
+   * The scheduler behind `collectEvery` (a runtime entry hands it in where there is a process to
+   * run it; without it, `collectEvery` throws — and a Worker's bundle does not carry it).
+   */
+  readonly startPeriodic?: StartPeriodic;
   /** Timers and exit tracking of `collectEvery` handles. */
   readonly periodic?: PeriodicHooks;
   /** How `collectEvery`'s failure log names the receiver (default: the writer names none). */
@@ -44,7 +49,8 @@ export function promiseWriter(w: RemoteWriterEffect, hooks: WriterHooks = {}): R
       Effect.runSync(w.collect(source));
     },
     collectEvery(source, intervalMs, options = {}) {
-      checkInterval(intervalMs, "collectEvery");
+      const start = hooks.startPeriodic;
+      if (start === undefined) throw periodicUnavailable("collectEvery");
       if (w.isClosed()) Effect.runSync(w.write([])); // throws the writer's ClosedError
       // This handle's snapshots carry strictly increasing timestamps, whatever the clock does
       // (frozen, coarse, stepped back by NTP): a receiver refuses a repeated or older timestamp
@@ -66,7 +72,7 @@ export function promiseWriter(w: RemoteWriterEffect, hooks: WriterHooks = {}): R
         log: hooks.log ?? ((m) => console.warn(m)),
         waitAbandoned: false,
       };
-      return startPeriodic(task, intervalMs, options, {
+      return start(task, intervalMs, options, {
           ...periodic,
           onStart: (h) => {
             handles.add(h);
@@ -120,5 +126,5 @@ export function makeRemoteWriter(options: RemoteWriteOptions, hooks: WriterHooks
  * await rw.close();       // flush, then stop
  */
 export function remoteWrite(options: RemoteWriteOptions): RemoteWriter {
-  return makeRemoteWriter(options);
+  return makeRemoteWriter(options, { startPeriodic });
 }
