@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { hostname, tmpdir, constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { pushgateway, validateFamilies } from "../core/client/pushgateway/client.ts";
-import type { PeriodicHandle } from "../core/client/periodic.ts";
+import { MIN_INTERVAL_MS, type PeriodicHandle } from "../core/client/periodic.ts";
 import type { RemoteWriteOptions } from "../core/client/remote-write/options.ts";
 import { remoteWrite } from "../core/client/remote-write/writer.ts";
 import { PromwireError } from "../core/errors.ts";
@@ -163,13 +163,18 @@ function settingsOf(argv: readonly string[], env: NodeJS.ProcessEnv): RunSetting
     prefix: metricPrefix(job),
     grouping,
     target,
-    everyMs: every === undefined ? undefined : parseDuration(every, "--every"),
+    everyMs: every === undefined ? undefined : atLeast(parseDuration(every, "--every"), MIN_INTERVAL_MS, "--every"),
     failOnPushError: flag(args, "fail-on-push-error") === "true",
     verbose: flag(args, "verbose") === "true",
     protocol: protocolOf(args),
     bodyFormat,
     conn: connectionOf(args, target.kind === "pushgateway" ? 2 : 9, env),
   };
+}
+
+function atLeast(ms: number, min: number, what: string): number {
+  if (ms < min) throw new UsageError(`${what} must be at least ${min} ms`);
+  return ms;
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -37,8 +37,9 @@ export interface PushgatewayOptions {
   /** Where the one-time "no instance label" warning goes. Default `console.warn`. */
   readonly log?: (message: string) => void;
   /**
-   * Delete the group when the client is closed (`close()`), so a finished job leaves nothing
-   * behind for Prometheus to keep scraping. Default false.
+   * Delete the group when the client is closed (`close()`, after the final push of each running
+   * `pushEvery`; on Node, Deno and Bun also at exit once the last `pushEvery` made its final
+   * push), so a finished job leaves nothing behind for Prometheus to keep scraping. Default false.
    */
   readonly deleteOnClose?: boolean;
   /**
