@@ -103,6 +103,9 @@ export type PeriodicRun = (source: Collectable, final: boolean, signal: AbortSig
 /** Shortest interval accepted, ms: below it, timers and requests cost more than they tell. */
 export const MIN_INTERVAL_MS = 10;
 
+/** Longest interval accepted, ms (about 24.8 days): timers take a signed 32-bit delay, and a longer one fires at once. */
+export const MAX_INTERVAL_MS = 2 ** 31 - 1;
+
 /** Share of the interval the first run may be delayed by with `jitter: true`. */
 export const JITTER_SHARE = 0.1;
 
@@ -114,8 +117,8 @@ export const TIMEOUT_SHARE = 0.9;
  * @example checkInterval(2_000, "pushEvery") // 2000
  */
 export function checkInterval(intervalMs: number, what: string): number {
-  if (typeof intervalMs !== "number" || !Number.isFinite(intervalMs) || intervalMs < MIN_INTERVAL_MS) {
-    throw new ValidationError("option-invalid", `${what}: the interval must be a number of milliseconds ≥ ${MIN_INTERVAL_MS}, got ${String(intervalMs)}`);
+  if (typeof intervalMs !== "number" || !(intervalMs >= MIN_INTERVAL_MS && intervalMs <= MAX_INTERVAL_MS)) {
+    throw new ValidationError("option-invalid", `${what}: the interval must be a number of milliseconds from ${MIN_INTERVAL_MS} to ${MAX_INTERVAL_MS}, got ${String(intervalMs)}`);
   }
   return intervalMs;
 }

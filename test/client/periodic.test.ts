@@ -264,11 +264,13 @@ describe("startPeriodic", () => {
 });
 
 describe("intervals and timeouts", () => {
-  it("an interval must be a finite number of ms ≥ 10", () => {
-    for (const bad of [0, 9, -1, Number.NaN, Infinity, "100" as unknown as number]) {
+  it("an interval must be a number of ms from 10 to 2^31-1 (a longer timer fires at once)", () => {
+    for (const bad of [0, 9, -1, Number.NaN, Infinity, 2 ** 31, "100" as unknown as number]) {
       expect(() => checkInterval(bad, "pushEvery")).toThrow(ValidationError);
     }
     expect(checkInterval(10, "pushEvery")).toBe(10);
+    expect(checkInterval(2 ** 31 - 1, "pushEvery")).toBe(2 ** 31 - 1);
+    expect(() => start(manualRun().run, 5)).toThrow(/pushEvery: the interval must be/);
   });
 
   it("a periodic request times out below the interval: 90 % of it, or the client's timeout if shorter", () => {
