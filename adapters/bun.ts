@@ -22,6 +22,7 @@ import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { useEmbeddedSnappyOnDemand } from "../core/wire/snappy-on-demand.ts";
 import { installProcessExitHooks } from "./process-hooks.ts";
 import { openNodeSpool } from "./spool-node.ts";
+import { startPeriodic } from "../core/client/periodic.ts";
 
 useEmbeddedSnappyOnDemand();
 
@@ -35,6 +36,7 @@ const glue: RuntimeGlue = {
   connect: runtimeConnect({ getEnv, readsProxyEnv: false, transport: lazyTransport(() => import("./bun-fetch.ts").then((m) => m.bunFetch)) }),
   connectionFromEnv: (given, resolved) => withConnectionFromEnv(getEnv, (path) => readFileSync(path, "utf8"), given, resolved),
   openSpool: openNodeSpool,
+  startPeriodic,
 };
 const open = /* @__PURE__ */ new OpenWriters();
 
@@ -42,7 +44,7 @@ const open = /* @__PURE__ */ new OpenWriters();
 export const remoteWrite: RuntimeClientApi["remoteWrite"] = (options) => runtimeRemoteWrite(glue, open, options);
 
 /** A Pushgateway client (`PROMWIRE_PUSHGATEWAY_URL`, `PROMWIRE_JOB` when no `url` is given). */
-export const pushgateway: RuntimeClientApi["pushgateway"] = (options) => runtimePushgateway(glue, options);
+export const pushgateway: RuntimeClientApi["pushgateway"] = (options) => runtimePushgateway(glue, open, options);
 
 /** Flush every open writer, waiting at most `timeoutMs` (default: their `exitTimeoutMs`). */
 export const flushAll: RuntimeClientApi["flushAll"] = (timeoutMs = open.exitTimeoutMs) => open.flushAll(timeoutMs);

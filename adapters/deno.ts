@@ -19,6 +19,7 @@ import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { denoGetEnv, denoReadTextFile, denoUnref, installDenoExitHooks } from "./deno-hooks.ts";
 import { openDenoSpool } from "./spool-deno.ts";
 import { useEmbeddedSnappyOnDemand } from "../core/wire/snappy-on-demand.ts";
+import { startPeriodic } from "../core/client/periodic.ts";
 
 useEmbeddedSnappyOnDemand();
 
@@ -32,6 +33,7 @@ const glue: RuntimeGlue = {
   connect: runtimeConnect({ getEnv: denoGetEnv, readsProxyEnv: false, transport: lazyTransport(() => import("./deno-fetch.ts").then((m) => m.denoFetch)) }),
   connectionFromEnv: (given, resolved) => withConnectionFromEnv(denoGetEnv, denoReadTextFile, given, resolved),
   openSpool: openDenoSpool,
+  startPeriodic,
 };
 const open = /* @__PURE__ */ new OpenWriters();
 
@@ -39,7 +41,7 @@ const open = /* @__PURE__ */ new OpenWriters();
 export const remoteWrite: RuntimeClientApi["remoteWrite"] = (options) => runtimeRemoteWrite(glue, open, options);
 
 /** A Pushgateway client (`PROMWIRE_PUSHGATEWAY_URL`, `PROMWIRE_JOB` when no `url` is given). */
-export const pushgateway: RuntimeClientApi["pushgateway"] = (options) => runtimePushgateway(glue, options);
+export const pushgateway: RuntimeClientApi["pushgateway"] = (options) => runtimePushgateway(glue, open, options);
 
 /** Flush every open writer, waiting at most `timeoutMs` (default: their `exitTimeoutMs`). */
 export const flushAll: RuntimeClientApi["flushAll"] = (timeoutMs = open.exitTimeoutMs) => open.flushAll(timeoutMs);

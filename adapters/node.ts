@@ -20,6 +20,7 @@ import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { installProcessExitHooks } from "./process-hooks.ts";
 import { openNodeSpool } from "./spool-node.ts";
 import { useEmbeddedSnappyOnDemand } from "../core/wire/snappy-on-demand.ts";
+import { startPeriodic } from "../core/client/periodic.ts";
 
 useEmbeddedSnappyOnDemand();
 
@@ -29,6 +30,7 @@ const getEnv = (name: string): string | undefined => process.env[name];
 const glue: RuntimeGlue = {
   getEnv,
   unrefTimer: (timer) => timer.unref(),
+  startPeriodic,
   installExitHooks: installProcessExitHooks,
   // Node 20's fetch knows no proxy, CA or client certificate: node-fetch.ts does, loaded when needed.
   connect: runtimeConnect({ getEnv, readsProxyEnv: true, transport: lazyTransport(() => import("./node-fetch.ts").then((m) => m.nodeFetch)) }),
@@ -41,7 +43,7 @@ const open = /* @__PURE__ */ new OpenWriters();
 export const remoteWrite: RuntimeClientApi["remoteWrite"] = (options) => runtimeRemoteWrite(glue, open, options);
 
 /** A Pushgateway client (`PROMWIRE_PUSHGATEWAY_URL`, `PROMWIRE_JOB` when no `url` is given). */
-export const pushgateway: RuntimeClientApi["pushgateway"] = (options) => runtimePushgateway(glue, options);
+export const pushgateway: RuntimeClientApi["pushgateway"] = (options) => runtimePushgateway(glue, open, options);
 
 /** Flush every open writer, waiting at most `timeoutMs` (default: their `exitTimeoutMs`). */
 export const flushAll: RuntimeClientApi["flushAll"] = (timeoutMs = open.exitTimeoutMs) => open.flushAll(timeoutMs);

@@ -49,7 +49,7 @@ const open = /* @__PURE__ */ new OpenWriters();
 export const remoteWrite: RuntimeClientApi["remoteWrite"] = (options) => runtimeRemoteWrite(glue, open, options);
 
 /** A Pushgateway client; pass `url`. */
-export const pushgateway: RuntimeClientApi["pushgateway"] = (options) => runtimePushgateway(glue, options);
+export const pushgateway: RuntimeClientApi["pushgateway"] = (options) => runtimePushgateway(glue, open, options);
 
 /** Flush every writer made by {@link remoteWrite} and not yet closed. */
 export const flushAll: RuntimeClientApi["flushAll"] = (timeoutMs = open.exitTimeoutMs) => open.flushAll(timeoutMs);

@@ -18,6 +18,7 @@ commands:
   push      exposition page → Pushgateway group, replacing it (PUT)
   add       exposition page → Pushgateway group, replacing same-named metrics (POST)
   delete    delete a Pushgateway group (DELETE)
+  run       run a command (a cron job, a script, pg_dump…) and push how it went when it ends
   receive   local debug receiver for remote write and Pushgateway pushes
   encode    exposition page → snappy remote-write request (stdout)
   decode    snappy remote-write request → readable series (or --json)
@@ -55,6 +56,33 @@ ${CONNECTION_HELP}`,
   delete: `promwire delete <url> --job J [--grouping k=v]...
   DELETE the Pushgateway group job=J plus the grouping labels (Pushgateway answers 202, even for
   a group that does not exist).
+
+${CONNECTION_HELP}`,
+  run: `promwire run --job J (--pushgateway URL | --remote-write URL) [--grouping k=v]... [--every 30s] -- command [args...]
+  Runs the command (its stdin, stdout and stderr are its own; SIGINT, SIGTERM, SIGHUP and SIGQUIT
+  reach it) and, when it ends, sends in one request:
+    J_last_run_timestamp_seconds      when the run ended
+    J_last_success_timestamp_seconds  when it ended, only after exit 0 (a Pushgateway keeps the
+                                      previous one through failed runs)
+    J_duration_seconds, J_exit_code   (128+n when killed by signal n, 127 when not found)
+    and every metric the command wrote, in the text format, to the file named in
+    $PROMWIRE_METRICS_FILE (a malformed file is reported and left out; the rest is sent).
+  J is the job name with characters other than [a-zA-Z0-9_:] replaced by _. Exits with the
+  command's status, or dies of the signal that killed it; a failed push is reported on stderr and
+  does not change that unless --fail-on-push-error. Silent on success (cron mails any output).
+  --pushgateway URL       a Pushgateway (e.g. http://localhost:9091): group job=J, instance=<host>
+                          and the --grouping labels; exit 0 replaces the group (PUT), a failed
+                          run adds to it (POST), so the last success time survives
+  --remote-write URL      a remote-write endpoint; job, instance and --grouping become labels
+      Without either: PROMWIRE_PUSHGATEWAY_URL or PROMWIRE_REMOTE_WRITE_URL.
+  --grouping k=v          grouping label (repeatable); instance defaults to this host's name, so
+                          that the same job on two hosts does not overwrite one group
+  --every 30s             while the command runs, push J_running 1 and J_elapsed_seconds this often
+                          (at the end: J_running 0)
+  --fail-on-push-error    exit 1 instead of 0 when the command succeeded but its metrics were not sent
+  --verbose               one line on stderr when done: how it ended, what was sent where
+  --protocol v1|v2        remote write 1.0 (default) or 2.0
+  --body-format F         Pushgateway body: protobuf (default) or text
 
 ${CONNECTION_HELP}`,
   receive: `promwire receive [--port 9201] [--host 127.0.0.1] [--max-bytes N] [--quiet] [--save DIR]
@@ -95,11 +123,12 @@ async function helpOf(command: string): Promise<string | undefined> {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command = "", ...rest] = argv;
-  const args = parseArgs(rest, ["json", "raw", "quiet", "help", "progress", "strict", "allow-empty"]);
+  const args = parseArgs(rest, ["json", "raw", "quiet", "help", "progress", "strict", "allow-empty", "fail-on-push-error", "verbose"]);
   if (command === "" || command === "help" || command === "--help" || command === "-h") {
     console.log(HELP[""]);
     return command === "" ? 2 : 0;
   }
+  // (For `run`, a --help after `--` is the command's: parseArgs leaves it a positional.)
   if (args.flags.has("help")) {
     const help = await helpOf(command);
     console.log(help ?? HELP[""]);
@@ -120,6 +149,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     case "receive":
       await (await import("./receive-command.ts")).receiveCommand(args);
       return 0;
+    case "run":
+      return (await import("./run-command.ts")).runCommand(rest);
     case "encode":
       await (await import("./commands.ts")).encodeCommand(args);
       return 0;

@@ -5,6 +5,7 @@
  * `remoteWrite`), so vitest reaches it directly.
  */
 
+import { idleHandle } from "../client/periodic.ts";
 import type { RemoteWriteOptions, WriterStats } from "../client/remote-write/options.ts";
 import type { RemoteWriter } from "../client/remote-write/remote-writer.ts";
 import { Registry } from "../metrics/registry.ts";
@@ -150,6 +151,7 @@ const NO_STATS: WriterStats = { sent: 0, retried: 0, failed: 0, dropped: 0, pend
 /** A writer that accepts everything and sends nothing (the configuration was unusable); it holds no state. */
 const DISCARDING: RemoteWriter = {
   collect() {},
+  collectEvery: (_source, intervalMs) => idleHandle(intervalMs),
   write() {},
   writeText() {},
   flush: async () => NO_STATS,

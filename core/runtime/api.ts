@@ -21,8 +21,17 @@ export interface RuntimeRemoteWriteOptions extends Partial<RemoteWriteOptions> {
   readonly exitTimeoutMs?: number;
 }
 
-/** Pushgateway options where `url` (and `job`) may come from the environment. */
-export type PushgatewayEnvOptions = Partial<PushgatewayOptions>;
+/** Pushgateway options where `url` (and `job`) may come from the environment, plus exit handling. */
+export interface PushgatewayEnvOptions extends Partial<PushgatewayOptions> {
+  /**
+   * When the process ends (the same hooks as `remoteWrite`'s `flushOnExit`), each running
+   * `pushEvery` makes its final push; then, with `deleteOnClose`, the group is deleted. Default
+   * true. Workers have no process: see `withMetrics`.
+   */
+  readonly flushOnExit?: boolean;
+  /** How long the exit hooks wait for those final pushes, ms. Default 5,000. */
+  readonly exitTimeoutMs?: number;
+}
 
 /** `remoteWrite`, `pushgateway` and `flushAll`, as every runtime entry exports them. */
 export interface RuntimeClientApi {

@@ -6,8 +6,9 @@
  * use (a Worker that only writes never carries the Pushgateway client).
  */
 
-import { pushgateway as makePushgateway } from "../client/pushgateway/client.ts";
+import { makePushgateway } from "../client/pushgateway/client.ts";
 import type { Connect, ConnectionOptions } from "../client/http/connection.ts";
+import type { PeriodicHandle, PeriodicHooks, StartPeriodic } from "../client/periodic.ts";
 import type { PushgatewayClient } from "../client/pushgateway/options.ts";
 import type { OpenSpool } from "../client/remote-write/writer-front.ts";
 import type { RemoteWriteOptions } from "../client/remote-write/options.ts";
@@ -21,10 +22,12 @@ import type { PushgatewayEnvOptions, RuntimeRemoteWriteOptions } from "./api.ts"
 export interface RuntimeGlue {
   /** Read one environment variable (or binding). */
   readonly getEnv: GetEnv;
-  /** Let the sender loop's timers not keep the process alive. */
+  /** Let timers not keep the process alive: the sender loop's, `collectEvery`/`pushEvery` ticks. */
   readonly unrefTimer?: UnrefTimer;
-  /** Called once, when the first writer that wants exit flushing is created. */
+  /** Called once, when the first writer (or periodic handle) that wants exit handling is created. */
   readonly installExitHooks?: (writers: OpenWriters) => void;
+  /** The scheduler of `collectEvery`/`pushEvery`, where there is a process to run it (not on Workers). */
+  readonly startPeriodic?: StartPeriodic;
   /** How clients connect (proxy, TLS, SigV4 and OAuth2 data forms); default: plain `fetch`. */
   readonly connect?: Connect;
   /**
@@ -60,6 +63,30 @@ function keepAlive<T>(pending: Promise<T>): Promise<T> {
 
 const hooked = new WeakSet<OpenWriters>();
 
+function hookExit(glue: RuntimeGlue, open: OpenWriters): void {
+  if (glue.installExitHooks !== undefined && !hooked.has(open)) {
+    hooked.add(open);
+    glue.installExitHooks(open);
+  }
+}
+
+/**
+ * Periodic handles' runtime side: unref'd ticks, a final run that keeps the process alive, and —
+ * when `exit` is given — the final run made by the exit hooks (within what is left of their deadline).
+ */
+function periodicHooks(glue: RuntimeGlue, open: OpenWriters, exit: { readonly timeoutMs: number; readonly finish?: (handle: PeriodicHandle, timeoutMs: number) => Promise<unknown> } | undefined): PeriodicHooks {
+  return {
+    unrefTimer: glue.unrefTimer,
+    holdOpen: keepAlive,
+    onStart: (handle) => {
+      if (exit === undefined) return;
+      hookExit(glue, open);
+      open.trackTask(handle, (ms) => (exit.finish ?? ((h, t) => h.stop({ timeoutMs: t })))(handle, ms), exit.timeoutMs);
+    },
+    onStop: (handle) => open.untrackTask(handle),
+  };
+}
+
 /**
  * A runtime's writer: options completed from the environment when no `url` is given, tracked for
  * the exit hooks unless `flushOnExit` is false.
@@ -69,23 +96,48 @@ export function runtimeRemoteWrite(glue: RuntimeGlue, open: OpenWriters, options
   const { flushOnExit = true, exitTimeoutMs = DEFAULT_EXIT_TIMEOUT_MS, ...rest } = options;
   let resolved: RemoteWriteOptions = { ...glue.defaults, ...remoteWriteOptionsFromEnv(glue.getEnv, rest) };
   if (rest.url === undefined && glue.connectionFromEnv !== undefined) resolved = glue.connectionFromEnv(rest, resolved);
-  const hooks = { unrefTimer: glue.unrefTimer, holdOpen: keepAlive, connect: glue.connect, openSpool: glue.openSpool };
-  if (!flushOnExit) return makeRemoteWriterInternals(resolved, hooks).writer;
-  if (glue.installExitHooks !== undefined && !hooked.has(open)) {
-    hooked.add(open);
-    glue.installExitHooks(open);
-  }
-  const made = makeRemoteWriterInternals(resolved, { ...hooks, onClose: () => open.untrack(made.writer) });
+  const hooks = { unrefTimer: glue.unrefTimer, holdOpen: keepAlive, connect: glue.connect, openSpool: glue.openSpool, startPeriodic: glue.startPeriodic };
+  if (!flushOnExit) return makeRemoteWriterInternals(resolved, { ...hooks, periodic: periodicHooks(glue, open, undefined) }).writer;
+  hookExit(glue, open);
+  const made = makeRemoteWriterInternals(resolved, { ...hooks, onClose: () => open.untrack(made.writer), periodic: periodicHooks(glue, open, { timeoutMs: exitTimeoutMs }) });
   open.track(made.writer, exitTimeoutMs, made.spoolNow);
   return made.writer;
 }
 
 /**
- * A runtime's Pushgateway client: `url`, `job` and credentials from the environment when no `url` is given.
- * @example export const pushgateway = (o: PushgatewayEnvOptions) => runtimePushgateway(glue, o);
+ * A runtime's Pushgateway client: `url`, `job` and credentials from the environment when no
+ * `url` is given; its `pushEvery` handles make their final push in the exit hooks (then, with
+ * `deleteOnClose`, the client's last handle closes it: the group is deleted).
+ * @example export const pushgateway = (o: PushgatewayEnvOptions) => runtimePushgateway(glue, open, o);
  */
-export function runtimePushgateway(glue: RuntimeGlue, options: PushgatewayEnvOptions): PushgatewayClient {
-  let resolved = pushgatewayOptionsFromEnv(glue.getEnv, options);
-  if (options.url === undefined && glue.connectionFromEnv !== undefined) resolved = glue.connectionFromEnv(options, resolved);
-  return makePushgateway(resolved, glue.connect);
+export function runtimePushgateway(glue: RuntimeGlue, open: OpenWriters, options: PushgatewayEnvOptions): PushgatewayClient {
+  const { flushOnExit = true, exitTimeoutMs = DEFAULT_EXIT_TIMEOUT_MS, ...rest } = options;
+  let resolved = pushgatewayOptionsFromEnv(glue.getEnv, rest);
+  if (rest.url === undefined && glue.connectionFromEnv !== undefined) resolved = glue.connectionFromEnv(rest, resolved);
+  const running = new Set<PeriodicHandle>();
+  const finish = async (handle: PeriodicHandle, timeoutMs: number): Promise<void> => {
+    try {
+      await handle.stop({ timeoutMs });
+    } finally {
+      // stop() took it out of `running`; the last one out closes the client (deleteOnClose).
+      if (resolved.deleteOnClose === true && running.size === 0) await client.close();
+    }
+  };
+  const hooks = periodicHooks(glue, open, flushOnExit ? { timeoutMs: exitTimeoutMs, finish } : undefined);
+  const client: PushgatewayClient = makePushgateway(resolved, {
+    startPeriodic: glue.startPeriodic,
+    connect: glue.connect,
+    periodic: {
+      ...hooks,
+      onStart: (h) => {
+        running.add(h);
+        hooks.onStart?.(h);
+      },
+      onStop: (h) => {
+        running.delete(h);
+        hooks.onStop?.(h);
+      },
+    },
+  });
+  return client;
 }

@@ -15,9 +15,16 @@ export interface FlushAllResult {
   readonly timedOut: boolean;
 }
 
+/**
+ * Work the exit hooks finish before flushing the writers: a running `pushEvery`/`collectEvery`
+ * handle's final run. `timeoutMs` is what is left of the exit deadline.
+ */
+export type ExitTask = (timeoutMs: number) => Promise<unknown>;
+
 export class OpenWriters {
   /** Each open writer, and how to spool what it holds in a process's last moments. */
   private readonly writers = new Map<RemoteWriter, () => number>();
+  private readonly tasks = new Map<object, ExitTask>();
   /** The longest exit deadline any tracked writer asked for, ms. */
   exitTimeoutMs = 0;
   private exiting: Promise<void> | undefined;
@@ -29,7 +36,10 @@ export class OpenWriters {
    */
   flushForExit(): Promise<void> {
     return (this.exiting ??= (async () => {
-      const { timedOut } = await this.flushAll(this.exitTimeoutMs);
+      const deadline = Date.now() + this.exitTimeoutMs;
+      // Final periodic runs first: a collectEvery's final snapshot is then in its writer's flush.
+      await this.finishTasks(this.exitTimeoutMs);
+      const { timedOut } = await this.flushAll(Math.max(0, deadline - Date.now()));
       if (!timedOut) return;
       const { lost, spooled } = await this.closeAll(0);
       if (lost > 0) console.warn(`promwire: ${lost} samples not delivered within ${this.exitTimeoutMs} ms of exit`);
@@ -55,8 +65,38 @@ export class OpenWriters {
     this.writers.delete(writer);
   }
 
+  /** Run `finish` at exit (once), before the writers' flush, until {@link untrackTask}. */
+  trackTask(key: object, finish: ExitTask, exitTimeoutMs = 5_000): void {
+    this.tasks.set(key, finish);
+    this.exitTimeoutMs = Math.max(this.exitTimeoutMs, exitTimeoutMs);
+  }
+
+  /** Stop tracking the task of `key` (its handle was stopped by whoever holds it). */
+  untrackTask(key: object): void {
+    this.tasks.delete(key);
+  }
+
+  /** Writers and tasks tracked. */
   get size(): number {
-    return this.writers.size;
+    return this.writers.size + this.tasks.size;
+  }
+
+  /**
+   * Run every tracked task, waiting at most `timeoutMs`; a failure or an overrun is said on the
+   * console, since the process is about to end.
+   */
+  private async finishTasks(timeoutMs: number): Promise<void> {
+    const tasks = [...this.tasks.values()];
+    this.tasks.clear();
+    if (tasks.length === 0) return;
+    const r = await withDeadline(Promise.allSettled(tasks.map((finish) => finish(timeoutMs))), timeoutMs);
+    if (r.timedOut) {
+      console.warn(`promwire: final periodic runs not completed within ${timeoutMs} ms of exit`);
+      return;
+    }
+    for (const x of r.value) {
+      if (x.status === "rejected") console.warn(`promwire: final periodic run at exit failed: ${x.reason instanceof Error ? x.reason.message : String(x.reason)}`);
+    }
   }
 
   /** Samples queued in all writers. */

@@ -33,7 +33,7 @@ interface Run {
   stdout: string;
 }
 
-function runJob(cmd: string[], mode: "end" | "signal" | "close-unreachable", url: string, signal?: NodeJS.Signals): Promise<Run> {
+function runJob(cmd: string[], mode: "end" | "signal" | "close-unreachable" | "every-end" | "every-signal", url: string, signal?: NodeJS.Signals): Promise<Run> {
   return new Promise((done) => {
     const t0 = Date.now();
     const child = spawn(cmd[0], [...cmd.slice(1), mode, url], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
@@ -86,6 +86,46 @@ describe.each(Object.keys(runtimes) as (keyof typeof runtimes)[])("exit hooks on
     const r = await runJob(cmd, "close-unreachable", "http://127.0.0.1:1/api/v1/write");
     expect([r.code, r.signal]).toEqual([0, null]);
     expect(JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}")).toEqual({ failed: 2, reported: 2 });
+  });
+
+  /** The progress values pushed to the receiver's Pushgateway API for `job`, and remote-written to `path`. */
+  const periodic = (job: string, path: string): { pushed: number[]; written: number[] } => {
+    const pushed: number[] = [];
+    const written: number[] = [];
+    for (const r of receiver.requests) {
+      if (r.kind === "pushgateway" && r.path.startsWith(`/metrics/job/${job}/`)) {
+        const f = r.families.find((x) => x.name === "exit_job_progress");
+        if (f !== undefined) pushed.push(f.samples[0].value);
+      }
+      if (r.kind === "remote-write" && r.path === path) {
+        for (const s of r.request.series) if (s.labels[1] === "exit_job_progress") for (const x of s.samples ?? []) written.push(x.value);
+      }
+    }
+    return { pushed, written };
+  };
+
+  it("pushEvery and collectEvery in a job that ends: the ticks do not keep it alive, the exit hooks make the final push and collect", async () => {
+    const path = `/api/v1/write/${runtime}-every-end`;
+    const r = await runJob(cmd, "every-end", `${receiver.url}${path}`);
+    expect(r.stderr).toBe("");
+    expect([r.code, r.signal]).toEqual([0, null]);
+    // 300 ms of work, then the final push: well before a 1 s tick would have mattered much.
+    expect(r.ms).toBeLessThan(8_000);
+    const got = periodic(`exit_every_end_${runtime}`, path);
+    expect(got.pushed[0]).toBe(1);
+    expect(got.pushed[got.pushed.length - 1]).toBe(2);
+    expect(got.written[0]).toBe(1);
+    expect(got.written[got.written.length - 1]).toBe(2);
+  });
+
+  it("pushEvery and collectEvery, SIGTERM: the final push and collect, then the signal takes effect", async () => {
+    const path = `/api/v1/write/${runtime}-every-signal`;
+    const r = await runJob(cmd, "every-signal", `${receiver.url}${path}`, "SIGTERM");
+    const got = periodic(`exit_every_signal_${runtime}`, path);
+    expect(got.pushed[got.pushed.length - 1]).toBe(2);
+    expect(got.written[got.written.length - 1]).toBe(2);
+    if (runtime === "deno") expect([r.code, r.signal]).toEqual([143, null]);
+    else expect([r.code, r.signal]).toEqual([null, "SIGTERM"]);
   });
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -150,6 +150,48 @@ export const clientCases: SharedCase[] = [
     },
   },
   {
+    name: "client: pushEvery and collectEvery — the first run at once, the final one on stop() (refused on workerd: a Worker's timers end with its request)",
+    run: async ({ promwire, pushgatewayUrl, receiverUrl, runtime }) => {
+      const pgBase = need(pushgatewayUrl, "PROMWIRE_TEST_PUSHGATEWAY");
+      const rwBase = need(receiverUrl, "PROMWIRE_TEST_RECEIVER");
+      const job = `promwire_every_${runtime}_${nonce()}`;
+      const registry = new promwire.Registry();
+      const progress = new promwire.Gauge({ name: "job_progress", help: "Progress.", registry });
+      progress.set(1);
+      const pg = promwire.pushgateway({ url: pgBase, job, grouping: { instance: runtime }, flushOnExit: false });
+      const path = `/api/v1/write/${runtime}-every-${nonce()}`;
+      const rw = promwire.remoteWrite({ url: `${rwBase}${path}`, flushOnExit: false });
+      if (runtime === "workerd") {
+        let refused = 0;
+        for (const start of [() => pg.pushEvery(registry, 1_000), () => rw.collectEvery(registry, 1_000)]) {
+          try {
+            start();
+          } catch (e) {
+            assertEqual((e as { _tag?: string })._tag, "ValidationError", "error type");
+            assert(/is for processes .*withMetrics/.test((e as Error).message), `message: ${(e as Error).message}`);
+            refused++;
+          }
+        }
+        assertEqual(refused, 2, "both refused");
+        await rw.close();
+        return;
+      }
+      const pushing = pg.pushEvery(registry, 60_000);
+      const collecting = rw.collectEvery(registry, 60_000);
+      progress.set(2);
+      await Promise.all([pushing.stop(), collecting.stop()]);
+      assertEqual([pushing.stats().runs, collecting.stats().runs, pushing.stats().failed, collecting.stats().failed], [2, 2, 0, 0], "runs and failures");
+      const res = await fetch(`${pgBase}/api/v1/metrics`);
+      const group = ((await res.json()) as { data: Record<string, { metrics: { value: string }[] }>[] }).data.find((g) => (g.labels as unknown as Record<string, string>).job === job);
+      assertEqual(group?.job_progress.metrics[0].value, "2", "the final push's value");
+      const writes = (await (await fetch(`${rwBase}/_test/requests?path=${encodeURIComponent(path)}`)).json()) as ReceivedWrite[];
+      const values = writes.flatMap((w) => w.request.series.filter((x) => x.labels[1] === "job_progress").flatMap((x) => (x.samples ?? []).map((v) => Number(v.value))));
+      assertEqual(values, [1, 2], "the first and the final snapshot");
+      await rw.close();
+      await pg.delete();
+    },
+  },
+  {
     name: "client: options from environment variables when no URL is given; code wins; clear errors",
     run: async () => {
       const env: Record<string, string> = {

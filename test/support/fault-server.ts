@@ -117,6 +117,7 @@ export async function startFaultServer(behaviour: Behaviour = () => ({ status: 2
         return;
       }
       const answer = (): void => {
+        if (res.destroyed) return;
         rec.status = reply.status ?? 204;
         rec.answeredAt = performance.now();
         res.writeHead(rec.status, reply.headers ?? {});

@@ -27,6 +27,8 @@ export interface PushgatewayEffect {
   readonly push: (source: Collectable) => Effect.Effect<void, PushgatewayError>;
   readonly add: (source: Collectable) => Effect.Effect<void, PushgatewayError>;
   readonly delete: () => Effect.Effect<void, PushgatewayError>;
+  /** PUT or POST with a request timeout of its own (`pushEvery` stays below its interval). */
+  readonly send: (method: "PUT" | "POST", source: Collectable, timeoutMs?: number) => Effect.Effect<void, PushgatewayError>;
 }
 
 /**
@@ -66,12 +68,12 @@ export function pushgatewayEffect(options: PushgatewayOptions, connect?: Connect
  */
 export function pushgatewayEffectOf(config: PushgatewayConfig): PushgatewayEffect {
   const { grouping, url, format, compression, http, policy, log } = config;
-  const call = (req: HttpRequest): Effect.Effect<void, PushgatewayError> =>
-    Effect.asVoid(withRetry(attempt(req, http), policy, { onRetry: config.options.onRetry }));
+  const call = (req: HttpRequest, timeoutMs?: number): Effect.Effect<void, PushgatewayError> =>
+    Effect.asVoid(withRetry(attempt(req, timeoutMs === undefined ? http : { ...http, timeoutMs }), policy, { onRetry: config.options.onRetry }));
   let warned = Object.hasOwn(grouping, "instance");
   let gzipWarned = false;
 
-  const send = (method: "PUT" | "POST", source: Collectable): Effect.Effect<void, PushgatewayError> =>
+  const send = (method: "PUT" | "POST", source: Collectable, timeoutMs?: number): Effect.Effect<void, PushgatewayError> =>
     Effect.gen(function* () {
       const families = source.collect();
       yield* Effect.try({ try: () => validateFamilies(families, grouping), catch: (e) => e as ValidationError });
@@ -97,12 +99,13 @@ export function pushgatewayEffectOf(config: PushgatewayConfig): PushgatewayEffec
           log("promwire: this runtime has no CompressionStream; Pushgateway bodies are sent uncompressed");
         }
       }
-      yield* call({ method, url, headers, body });
+      yield* call({ method, url, headers, body }, timeoutMs);
     });
 
   return {
     push: (source) => send("PUT", source),
     add: (source) => send("POST", source),
     delete: () => call({ method: "DELETE", url, headers: {} }),
+    send,
   };
 }

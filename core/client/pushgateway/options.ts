@@ -9,6 +9,7 @@ import type { Auth } from "../http/auth.ts";
 import type { RetryNotice, RetryOptions } from "../http/retry-policy.ts";
 import type { TlsOptions } from "../http/connection.ts";
 import type { AttemptError, FetchLike } from "../http/types.ts";
+import type { PeriodicHandle, PeriodicOptions } from "../periodic.ts";
 
 /** Options of `pushgateway()`. */
 export interface PushgatewayOptions {
@@ -41,8 +42,9 @@ export interface PushgatewayOptions {
   /** Where the one-time "no instance label" warning goes. Default `console.warn`. */
   readonly log?: (message: string) => void;
   /**
-   * Delete the group when the client is closed (`close()`), so a finished job leaves nothing
-   * behind for Prometheus to keep scraping. Default false.
+   * Delete the group when the client is closed (`close()`, after the final push of each running
+   * `pushEvery`; on Node, Deno and Bun also at exit once the last `pushEvery` made its final
+   * push), so a finished job leaves nothing behind for Prometheus to keep scraping. Default false.
    */
   readonly deleteOnClose?: boolean;
   /**
@@ -62,6 +64,12 @@ export interface PushgatewayCloseOptions {
   readonly graceMs?: number;
 }
 
+/** Options of {@link PushgatewayClient.pushEvery}. */
+export interface PushEveryOptions extends PeriodicOptions {
+  /** `"push"` (PUT, replaces the group; default, as `push`) or `"add"` (POST, replaces same-named metrics). */
+  readonly method?: "push" | "add";
+}
+
 /** Anything that errors a Pushgateway call can fail with. */
 export type PushgatewayError = AttemptError | ValidationError;
 
@@ -74,8 +82,23 @@ export interface PushgatewayClient {
   /** DELETE the group. */
   delete(): Promise<void>;
   /**
-   * End the client: with `deleteOnClose`, DELETE the group (after `graceMs`); later pushes are
-   * refused with a `ClosedError`. Idempotent: every call returns the same promise.
+   * Push `source` every `intervalMs` until `stop()` — for a process that runs minutes or hours
+   * (a Worker's equivalent is the isolate flush of `withMetrics`). The first push goes at once
+   * (`jitter: true`: after up to 10 % of the interval); a tick that finds the previous push still
+   * in flight is skipped and counted; each periodic request times out below the interval (90 %
+   * of it, or `timeoutMs` if shorter); `stop()`, `close()` and a runtime entry's exit hooks make
+   * a final push with the current values. Failures do not stop the ticks.
+   *
+   * @example
+   * const every = pg.pushEvery(registry, 2_000, { jitter: true });
+   * await backup();
+   * await every.stop(); // the final push, with the values as they are now
+   */
+  pushEvery(source: Collectable, intervalMs: number, options?: PushEveryOptions): PeriodicHandle;
+  /**
+   * End the client: each running `pushEvery` makes its final push, then with `deleteOnClose`
+   * the group is deleted (after `graceMs`); later pushes are refused with a `ClosedError`.
+   * Rejects if a final push or the delete failed. Idempotent: every call returns the same promise.
    */
   close(options?: PushgatewayCloseOptions): Promise<void>;
   /** True once `close()` was called. */

@@ -14,6 +14,8 @@ export interface PushEngine {
   push(source: Collectable): Promise<void>;
   add(source: Collectable): Promise<void>;
   delete(): Promise<void>;
+  /** PUT or POST with its own timeout; `signal` aborts it. */
+  send(method: "PUT" | "POST", source: Collectable, timeoutMs: number | undefined, signal?: AbortSignal): Promise<void>;
 }
 
 /**
@@ -26,5 +28,6 @@ export function attachPushgateway(config: PushgatewayConfig): PushEngine {
     push: (source) => Effect.runPromise(e.push(source)),
     add: (source) => Effect.runPromise(e.add(source)),
     delete: () => Effect.runPromise(e.delete()),
+    send: (method, source, timeoutMs, signal) => Effect.runPromise(e.send(method, source, timeoutMs), { signal }),
   };
 }

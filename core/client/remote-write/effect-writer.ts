@@ -41,8 +41,12 @@ export type LoopRunner = (loop: Effect.Effect<void>) => Fiber.Fiber<void>;
 export interface RemoteWriterEffect {
   /** Enqueue series; fails with {@link ClosedError} after close. */
   readonly write: (series: readonly Series[], metadata?: readonly MetricMetadata[]) => Effect.Effect<void, ClosedError>;
-  /** Snapshot and enqueue a registry. */
-  readonly collect: (source: Collectable) => Effect.Effect<void, PromwireError>;
+  /**
+   * Snapshot and enqueue a registry, stamped with the writer's clock — or `after + 1` ms when the
+   * clock is not past `after` (a periodic collector's snapshots then never repeat or go back in
+   * time, whatever the clock does). Succeeds with the timestamp used.
+   */
+  readonly collect: (source: Collectable, options?: { readonly after?: number }) => Effect.Effect<number, PromwireError>;
   /** Parse exposition text and enqueue it; fails with `ParseError` on a bad page. */
   readonly writeText: (text: string) => Effect.Effect<void, PromwireError>;
   /** Wait until everything enqueued so far is settled. */
@@ -161,7 +165,7 @@ export function effectWriter(front: WriterFront, runLoop: LoopRunner): WriterInt
 
   const writer: RemoteWriterEffect = {
     write: (series, metadata) => attemptSync(() => front.write(series, metadata)) as Effect.Effect<void, ClosedError>,
-    collect: (source) => attemptSync(() => front.collect(source)),
+    collect: (source, collectOptions) => attemptSync(() => front.collect(source, collectOptions)),
     writeText: (text) => attemptSync(() => front.writeText(text)),
     flush: Effect.map(settled(state), () => state.stats()),
     close: (closeOptions = {}) =>

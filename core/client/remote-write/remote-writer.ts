@@ -4,6 +4,7 @@
  */
 
 import type { Collectable } from "../../metrics/collectable.ts";
+import type { PeriodicHandle, PeriodicOptions } from "../periodic.ts";
 import type { MetricMetadata, ProtocolVersion, Series } from "../../wire/types.ts";
 import type { WriterStats } from "./options.ts";
 
@@ -26,6 +27,22 @@ export interface CloseOptions {
 export interface RemoteWriter {
   /** Snapshot a registry (or any {@link Collectable}) now, stamp it with the current time, enqueue. */
   collect(source: Collectable): void;
+  /**
+   * Collect `source` every `intervalMs` until `stop()` — for a process that runs minutes or hours
+   * (a Worker's equivalent is the isolate flush of `withMetrics`). The first snapshot is taken at
+   * once (`jitter: true`: after up to 10 % of the interval); a tick whose previous snapshot is not
+   * yet delivered (or given up on) is skipped and counted, so a slow receiver never makes
+   * snapshots pile up; the handle's snapshots carry strictly increasing timestamps even under a
+   * frozen or stepped-back clock; `stop()`, `close()` and a runtime entry's exit hooks take a
+   * final snapshot. Requests keep the writer's own `timeoutMs` and retries: cutting an attempt
+   * short could make the receiver store the same samples twice.
+   *
+   * @example
+   * const every = rw.collectEvery(registry, 15_000, { jitter: true });
+   * await work();
+   * await every.stop(); // a final snapshot, delivered
+   */
+  collectEvery(source: Collectable, intervalMs: number, options?: PeriodicOptions): PeriodicHandle;
   /** Enqueue series as they are. `metadata` describes their families (sent per request). */
   write(series: readonly Series[], metadata?: readonly MetricMetadata[]): void;
   /** Parse Prometheus text or OpenMetrics and enqueue it; samples without a timestamp get the current time. */

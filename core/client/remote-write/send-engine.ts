@@ -16,7 +16,8 @@ import type { UnrefTimer } from "./writer.ts";
 
 /** The Effect writer's `flush` and `close`, run as promises. */
 export interface SendEngine {
-  flush(): Promise<WriterStats>;
+  /** Resolves once everything queued before it is settled; `signal` stops the wait (not the sending). */
+  flush(signal?: AbortSignal): Promise<WriterStats>;
   close(options?: CloseOptions): Promise<WriterStats>;
   /** Everything not yet delivered written to the spool, synchronously (see `WriterInternals`). */
   spoolNow(): number;
@@ -36,7 +37,7 @@ export async function attachSender(front: WriterFront, unref?: UnrefTimer): Prom
   }
   const { writer: w, spoolNow } = effectWriter(front, unref === undefined ? defaultLoopRunner : unrefLoopRunner(unref));
   return {
-    flush: () => Effect.runPromise(w.flush),
+    flush: (signal) => Effect.runPromise(w.flush, { signal }),
     close: (options) => Effect.runPromise(w.close(options)),
     spoolNow,
   };

@@ -107,11 +107,18 @@ export class WriterFront {
     if (wake) state.signal();
   }
 
-  /** Snapshot a registry (or any Collectable) now and enqueue it. */
-  collect(source: Collectable): void {
+  /**
+   * Snapshot a registry (or any Collectable) now and enqueue it. With `after`, the snapshot's
+   * timestamp is later than it (a periodic handle's timestamps strictly increase, whatever the
+   * clock does). Returns the timestamp used.
+   */
+  collect(source: Collectable, options?: { readonly after?: number }): number {
     if (this.state.closed) throw new ClosedError();
-    const { series, metadata } = familiesToSeries(source.collect(), { timestamp: this.now(), version: this.state.protocol });
+    const after = options?.after;
+    const timestamp = after === undefined ? this.now() : Math.max(this.now(), after + 1);
+    const { series, metadata } = familiesToSeries(source.collect(), { timestamp, version: this.state.protocol });
     this.write(series, metadata);
+    return timestamp;
   }
 
   /** Parse exposition text and enqueue it; throws `ParseError` on a bad page (nothing is queued then). */

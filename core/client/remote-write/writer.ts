@@ -7,6 +7,8 @@
  */
 
 import type { OpenSpool } from "./writer-front.ts";
+import { redactUrl } from "../http/auth.ts";
+import { periodicUnavailable, startPeriodic, type PeriodicHandle, type PeriodicHooks, type PeriodicTask, type StartPeriodic } from "../periodic.ts";
 import type { RemoteWriteOptions, WriterStats } from "./options.ts";
 import type { RemoteWriter } from "./remote-writer.ts";
 import type { Connect } from "../http/connection.ts";
@@ -31,6 +33,17 @@ export interface WriterHooks {
   readonly connect?: Connect;
   /** Opens `options.spool` (runtimes with a file system). */
   readonly openSpool?: OpenSpool;
+  /**
+   * The scheduler behind `collectEvery` (a runtime entry hands it in where there is a process to
+   * run it; without it, `collectEvery` throws — and a Worker's bundle does not carry it).
+   */
+  readonly startPeriodic?: StartPeriodic;
+  /** Timers and exit tracking of `collectEvery` handles. */
+  readonly periodic?: PeriodicHooks;
+  /** How `collectEvery`'s failure log names the receiver (default: the writer names none). */
+  readonly describe?: string;
+  /** Where `collectEvery`'s failure log goes. Default `console.warn`. */
+  readonly log?: (message: string) => void;
 }
 
 /**
@@ -65,16 +78,61 @@ export function makeRemoteWriterInternals(options: RemoteWriteOptions, hooks: Wr
   // a process's last moments can write what is queued to the spool (spoolNow).
   if (front.spool !== undefined) loadInBackground();
   let closing: Promise<WriterStats> | undefined;
+  // The sender's flush (nothing to wait for before it is loaded: nothing was ever queued).
+  const settledStats = (signal?: AbortSignal): Promise<WriterStats> => (engine === undefined ? Promise.resolve(front.state.stats()) : load().then((e) => e.flush(signal)));
+  const handles = new Set<PeriodicHandle>();
+  const periodic = hooks.periodic ?? {};
   const writer: RemoteWriter = {
-    collect: (source) => front.collect(source),
+    collect: (source) => {
+      front.collect(source);
+    },
+    collectEvery(source, intervalMs, everyOptions = {}) {
+      const start = hooks.startPeriodic;
+      if (start === undefined) throw periodicUnavailable("collectEvery");
+      if (front.state.closed) front.write([]); // throws the writer's ClosedError
+      // This handle's snapshots carry strictly increasing timestamps, whatever the clock does
+      // (frozen, coarse, stepped back by NTP): a receiver refuses a repeated or older timestamp
+      // for a series, and Prometheus then drops the whole request.
+      let last: number | undefined;
+      const task: PeriodicTask = {
+        source,
+        run: async (snapshot, _final, signal) => {
+          const before = front.state.stats();
+          last = front.collect(snapshot, { after: last });
+          // Wait until this snapshot is settled, so that a slow receiver makes ticks skip rather
+          // than snapshots pile up in the queue. Not held open: a tick must not keep a process alive.
+          const after = await settledStats(signal);
+          // Samples given up on were reported by the writer's onError: count the run, say nothing more.
+          return after.failed + after.dropped === before.failed + before.dropped;
+        },
+        kind: "collect",
+        target: hooks.describe ?? redactUrl(front.url),
+        log: hooks.log ?? front.log,
+        waitAbandoned: false,
+      };
+      return start(task, intervalMs, everyOptions, {
+        ...periodic,
+        onStart: (h) => {
+          handles.add(h);
+          periodic.onStart?.(h);
+        },
+        onStop: (h) => {
+          handles.delete(h);
+          periodic.onStop?.(h);
+        },
+      });
+    },
     write: (series, metadata) => front.write(series, metadata),
     writeText: (text) => front.writeText(text),
     // Until the sender is loaded nothing was ever queued: there is nothing to wait for, and the
     // Effect writer would answer with these same counts.
-    flush: () => (engine === undefined ? Promise.resolve(front.state.stats()) : hold(load().then((e) => e.flush()))),
+    flush: () => hold(settledStats()),
     close(options = {}) {
       if (closing === undefined) {
         hooks.onClose?.();
+        // Each running collectEvery takes its final snapshot (synchronously, in stop()) before
+        // the writer stops taking data; close's own flush then delivers it.
+        for (const h of [...handles]) h.stop().catch(() => {});
         // Refuse writes from now on, not only once the sender is loaded.
         front.state.closed = true;
         if (engine === undefined) {
@@ -115,5 +173,5 @@ export function makeRemoteWriterInternals(options: RemoteWriteOptions, hooks: Wr
  * await rw.close();       // flush, then stop
  */
 export function remoteWrite(options: RemoteWriteOptions, connect?: Connect): RemoteWriter {
-  return makeRemoteWriter(options, { connect });
+  return makeRemoteWriter(options, { connect, startPeriodic });
 }

@@ -37,10 +37,13 @@ export class CaptureWriters {
     let samples = 0;
     let written: { series: readonly Series[]; metadata: readonly MetricMetadata[] } | undefined;
     let closed = false;
-    const zero: WriterStats = { sent: 0, retried: 0, failed: 0, dropped: 0, pending: 0, requests: 0, retries: 0, abandoned: 0 };
+    const zero: WriterStats = { sent: 0, retried: 0, failed: 0, dropped: 0, pending: 0, requests: 0, retries: 0, abandoned: 0, spooled: 0, resent: 0, evicted: 0 };
     let stats = zero;
     return {
       collect() {
+        throw new Error("not used by the aggregator");
+      },
+      collectEvery() {
         throw new Error("not used by the aggregator");
       },
       write: (series, metadata = []) => {
