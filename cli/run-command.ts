@@ -310,17 +310,29 @@ async function runIn(s: RunSettings, metricsFile: string, out: RunOutput, env: N
     beat = pg !== undefined ? pg.pushEvery(heartbeat, s.everyMs, { method: "add", onError }) : rw!.collectEvery(heartbeat, s.everyMs, { onError });
   }
 
-  const { child, ended } = runChild(s.command, { ...env, PROMWIRE_METRICS_FILE: metricsFile }, out);
   const terminal = process.stdin.isTTY === true;
+  // Forwarding is in place before the command starts: a signal that comes while it is being
+  // started (the command may already have printed its first line) is delivered once it runs,
+  // instead of ending promwire run with the command orphaned.
+  let child: ChildProcess | undefined;
+  let early: NodeJS.Signals | undefined;
   const forward = (signal: NodeJS.Signals): void => {
     if (terminal && FROM_TERMINAL.has(signal)) return;
+    if (child === undefined) {
+      early ??= signal;
+      return;
+    }
     try {
-      child?.kill(signal);
+      child.kill(signal);
     } catch {
       // already gone
     }
   };
   for (const sig of FORWARDED) process.on(sig, forward);
+  const started = runChild(s.command, { ...env, PROMWIRE_METRICS_FILE: metricsFile }, out);
+  child = started.child;
+  const ended = started.ended;
+  if (early !== undefined) forward(early);
   let ending: Ending;
   try {
     ending = await ended;

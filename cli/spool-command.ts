@@ -111,28 +111,41 @@ export async function spoolSendCommand(args: ParsedArgs, info: (line: string) =>
   const lock = new SpoolLock(storage, Date.now, DEFAULT_LOCK_STALE_MS);
   const deadline = Date.now() + waitMs;
   let said = false;
-  for (let h = lock.holder(); h !== undefined && !h.stale && Date.now() < deadline; h = lock.holder()) {
-    if (!said) info(`spool ${dir} is being sent by process ${h.info?.pid ?? "?"}${h.info?.host ? ` on ${h.info.host}` : ""}: waiting up to ${waitMs / 1000} s`);
-    said = true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const waitForHolder = async (): Promise<void> => {
+    for (let h = lock.holder(); h !== undefined && !h.stale && Date.now() < deadline; h = lock.holder()) {
+      if (!said) info(`spool ${dir} is being sent by process ${h.info?.pid ?? "?"}${h.info?.host ? ` on ${h.info.host}` : ""}: waiting up to ${waitMs / 1000} s`);
+      said = true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  await waitForHolder();
   const errors: PromwireError[] = [];
-  const { writer } = makeRemoteWriterInternals(
-    {
-      url: url!,
-      auth: conn.auth,
-      headers: conn.headers,
-      timeoutMs: conn.timeoutMs,
-      retry: { maxAttempts: conn.maxAttempts },
-      spool: { dir },
-      onError: (e) => errors.push(e),
-      onRetry: flag(args, "quiet") === "true" ? undefined : (r) => info(`promwire spool send: attempt ${r.attempt} failed (${describeFailure(r.error)}), retrying in ${delayText(r.delayMs)}`),
-      log: () => {},
-    },
-    { openSpool: cliOpenSpool },
-  );
-  const stats = await writer.close();
-  const left = mine();
+  let resent = 0;
+  let left: SpoolListingEntry[];
+  for (;;) {
+    const { writer } = makeRemoteWriterInternals(
+      {
+        url: url!,
+        auth: conn.auth,
+        headers: conn.headers,
+        timeoutMs: conn.timeoutMs,
+        retry: { maxAttempts: conn.maxAttempts },
+        spool: { dir },
+        onError: (e) => errors.push(e),
+        onRetry: flag(args, "quiet") === "true" ? undefined : (r) => info(`promwire spool send: attempt ${r.attempt} failed (${describeFailure(r.error)}), retrying in ${delayText(r.delayMs)}`),
+        log: () => {},
+      },
+      { openSpool: cliOpenSpool },
+    );
+    resent += (await writer.close()).resent;
+    left = mine();
+    // Two processes started together both found the spool free, and the other one took the lock
+    // first: wait for it to end (it may send these files too), then look again.
+    const h = lock.holder();
+    if (left.length === 0 || h === undefined || h.stale || Date.now() >= deadline) break;
+    await waitForHolder();
+  }
+  const stats = { resent };
   const refused = errors.filter(isEarlierRunsFile);
   const sentFiles = before.length - left.length - refused.length;
   if (flag(args, "quiet") !== "true" && sentFiles > 0) info(`sent ${plural(stats.resent, "sample")} (${plural(sentFiles, "file")}) from the spool ${dir} to ${shown}`);

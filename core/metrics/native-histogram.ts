@@ -21,7 +21,8 @@ export const NATIVE_SCHEMA_MIN = -4;
  */
 export const DEFAULT_NATIVE_ZERO_THRESHOLD = 2 ** -128;
 
-const BOUNDS: readonly (readonly number[])[] = (() => {
+// Pure: a bundle that uses no native histogram (a Worker counting requests) drops the table.
+const BOUNDS: readonly (readonly number[])[] = /* @__PURE__ */ (() => {
   const rows: number[][] = [];
   for (let s = 0; s <= NATIVE_SCHEMA_MAX; s++) {
     const step = 1 << (NATIVE_SCHEMA_MAX - s);
@@ -32,7 +33,7 @@ const BOUNDS: readonly (readonly number[])[] = (() => {
   return rows;
 })();
 
-const scratch = new DataView(new ArrayBuffer(8));
+const scratch = /* @__PURE__ */ new DataView(new ArrayBuffer(8));
 
 /**
  * Go's `math.Frexp` for a positive finite number: `[frac, exp]` with `x = frac · 2^exp` and

@@ -5,7 +5,7 @@
 // Without an argument it reads PROMWIRE_REMOTE_WRITE_URL (and PROMWIRE_USERNAME /
 // PROMWIRE_PASSWORD or PROMWIRE_BEARER_TOKEN, …) from the environment, which Deno must allow:
 //
-//   deno run --allow-net --allow-env=PROMWIRE_REMOTE_WRITE_URL,PROMWIRE_USERNAME,PROMWIRE_PASSWORD,PROMWIRE_BEARER_TOKEN,PROMWIRE_PROTOCOL,PROMWIRE_EXTERNAL_LABELS,PROMWIRE_TIMEOUT_MS examples/deno/backup-job.ts
+//   deno run --allow-net --allow-env=PROMWIRE_REMOTE_WRITE_URL,PROMWIRE_USERNAME,PROMWIRE_PASSWORD,PROMWIRE_BEARER_TOKEN,PROMWIRE_PROTOCOL,PROMWIRE_EXTERNAL_LABELS,PROMWIRE_TIMEOUT_MS,PROMWIRE_SPOOL_DIR examples/deno/backup-job.ts
 //
 // (without that permission, remoteWrite() throws an EnvPermissionError naming the flag). The
 // queued samples are delivered on `beforeunload`, or on SIGTERM/SIGINT before the process exits.

@@ -46,7 +46,7 @@ export const EXPECTED: Record<string, string[]> = {
   "./node": RUNTIME,
   "./deno": RUNTIME,
   "./bun": RUNTIME,
-  "./workers": [...RUNTIME, "withMetrics"].sort(),
+  "./workers": [...RUNTIME, "withMetrics", "MetricsAggregator", "metricsAggregator", "reportToAggregator"].sort(),
   "./wire": [
     "CONTENT_TYPE",
     "ClientMetricType",

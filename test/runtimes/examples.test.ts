@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initEmbeddedSnappy } from "../../core/wire/snappy-embedded.ts";
 import { startReceiver, type Receiver } from "../../cli/receiver.ts";
+import { REMOTE_WRITE_ENV_VARS } from "../../core/runtime/env-config.ts";
 
 /** Run a command without blocking this process (the receiver answers from its event loop). */
 function run(cmd: string, args: string[], env: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
@@ -23,7 +24,8 @@ function run(cmd: string, args: string[], env: Record<string, string>): Promise<
   });
 }
 
-const ENV_FLAG = "--allow-env=PROMWIRE_REMOTE_WRITE_URL,PROMWIRE_USERNAME,PROMWIRE_PASSWORD,PROMWIRE_BEARER_TOKEN,PROMWIRE_PROTOCOL,PROMWIRE_EXTERNAL_LABELS,PROMWIRE_TIMEOUT_MS";
+// Every variable the entries read for remote write (the example's comment lists the same).
+const ENV_FLAG = `--allow-env=${REMOTE_WRITE_ENV_VARS.join(",")}`;
 
 describe("examples", () => {
   let receiver: Receiver;
