@@ -37,7 +37,7 @@ export type { PushgatewayError, PushgatewayOptions } from "./pushgateway/options
 export type { RemoteWriterEffect } from "./remote-write/effect-writer.ts";
 export type { RemoteWriteOptions, WriterStats } from "./remote-write/options.ts";
 export type { CloseOptions } from "./remote-write/remote-writer.ts";
-export { retrySchedule } from "./http/retry.ts";
+export { retrySchedule } from "./http/retry-schedule.ts";
 export { retryPolicy, type RetryOptions, type RetryPolicy } from "./http/retry-policy.ts";
 
 // Explicitly typed bases: JSR's fast type check cannot infer a class from a call expression.

@@ -23,7 +23,7 @@ import {
 import { snapshotSample } from "./snapshot-sample.ts";
 
 /** client_golang's and prom-client's default buckets, tailored to request latencies in seconds. */
-export const DEFAULT_BUCKETS: readonly number[] = /* @__PURE__ */ Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Native-histogram settings, named after client_golang's `NativeHistogram…` options. */
 export interface NativeHistogramOptions {

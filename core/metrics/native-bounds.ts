@@ -8,7 +8,7 @@
  * exactly on a boundary must fall into the same bucket as client_golang puts it. A test checks
  * each entry against 2^(j/256 − 1) within two ulps, and the schema 3…8 rows against Go's table.
  */
-export const NATIVE_BOUNDS_SCHEMA_8: readonly number[] = /* @__PURE__ */ Object.freeze([
+export const NATIVE_BOUNDS_SCHEMA_8: readonly number[] = [
   0.5, 0.5013556375251013, 0.5027149505564014, 0.5040779490592088,
   0.5054446430258502, 0.5068150424757447, 0.5081891574554764, 0.509566998038869,
   0.5109485743270583, 0.5123338964485679, 0.5137229745593818, 0.5151158188430205,
@@ -73,4 +73,4 @@ export const NATIVE_BOUNDS_SCHEMA_8: readonly number[] = /* @__PURE__ */ Object.
   0.9680308967461471, 0.9706554947643201, 0.9732872087896164, 0.9759260581154889,
   0.9785720620876999, 0.9812252401044634, 0.9838856116165875, 0.9865531961276168,
   0.9892280131939752, 0.9919100824251095, 0.9945994234836328, 0.9972960560854698,
-]);
+];

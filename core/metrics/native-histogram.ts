@@ -21,8 +21,14 @@ export const NATIVE_SCHEMA_MIN = -4;
  */
 export const DEFAULT_NATIVE_ZERO_THRESHOLD = 2 ** -128;
 
-// Pure: a bundle that uses no native histogram (a Worker counting requests) drops the table.
-const BOUNDS: readonly (readonly number[])[] = /* @__PURE__ */ (() => {
+// Built on first use, not at import: a bundle that uses no native histogram (a Worker counting
+// requests) then drops the table (a top-level call would be kept as a possible side effect).
+let boundsRows: readonly (readonly number[])[] | undefined;
+function bounds(): readonly (readonly number[])[] {
+  return (boundsRows ??= boundsBySchema());
+}
+
+function boundsBySchema(): readonly (readonly number[])[] {
   const rows: number[][] = [];
   for (let s = 0; s <= NATIVE_SCHEMA_MAX; s++) {
     const step = 1 << (NATIVE_SCHEMA_MAX - s);
@@ -31,9 +37,9 @@ const BOUNDS: readonly (readonly number[])[] = /* @__PURE__ */ (() => {
     rows.push(row);
   }
   return rows;
-})();
+}
 
-const scratch = /* @__PURE__ */ new DataView(new ArrayBuffer(8));
+let scratchView: DataView | undefined;
 
 /**
  * Go's `math.Frexp` for a positive finite number: `[frac, exp]` with `x = frac · 2^exp` and
@@ -43,6 +49,7 @@ const scratch = /* @__PURE__ */ new DataView(new ArrayBuffer(8));
  * frexp(3) // [0.75, 2]
  */
 export function frexp(x: number): [number, number] {
+  const scratch = (scratchView ??= new DataView(new ArrayBuffer(8)));
   scratch.setFloat64(0, x);
   let hi = scratch.getUint32(0);
   let shift = 0;
@@ -81,11 +88,11 @@ export function nativeBucketKey(v: number, schema: number): number {
   let a = Math.abs(v);
   const isInf = a === Infinity;
   if (isInf) a = Number.MAX_VALUE;
-  if (a === 0) return schema > 0 ? -BOUNDS[schema].length : 0; // frexp(0) = (0, 0)
+  if (a === 0) return schema > 0 ? -bounds()[schema].length : 0; // frexp(0) = (0, 0)
   const [frac, exp] = frexp(a);
   let key: number;
   if (schema > 0) {
-    const row = BOUNDS[schema];
+    const row = bounds()[schema];
     key = searchBounds(row, frac) + (exp - 1) * row.length;
   } else {
     key = exp;
@@ -110,7 +117,7 @@ export function nativeBucketUpperBound(key: number, schema: number): number {
     return 2 ** exp;
   }
   const fracIdx = key & ((1 << schema) - 1);
-  const frac = BOUNDS[schema][fracIdx];
+  const frac = bounds()[schema][fracIdx];
   const exp = Math.floor(key / 2 ** schema) + 1;
   if (frac === 0.5 && exp === 1025) return Number.MAX_VALUE;
   return ldexp(frac, exp);

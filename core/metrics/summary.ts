@@ -17,7 +17,7 @@ import { QuantileStream } from "./quantile-stream.ts";
 import { snapshotSample } from "./snapshot-sample.ts";
 
 /** prom-client's default percentiles. */
-export const DEFAULT_PERCENTILES: readonly number[] = /* @__PURE__ */ Object.freeze([0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999]);
+export const DEFAULT_PERCENTILES: readonly number[] = [0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999];
 
 /** Options of {@link Summary}. */
 export interface SummaryOptions<N extends string> extends MetricOptions<N> {

@@ -1,12 +1,12 @@
 /**
- * The retry policy (retry-policy.ts) as an Effect `Schedule`, and {@link withRetry} that runs an
- * attempt under it: the one retry loop of both remote write and the Pushgateway client.
+ * {@link withRetry}: an attempt run under the retry policy (retry-policy.ts), the one retry loop
+ * of both remote write and the Pushgateway client. A plain loop of Effects (sleeps on the
+ * program's Clock, so a TestClock moves it); the same decisions as a `Schedule` are in
+ * retry-schedule.ts for Effect users.
  */
 
-import * as Cause from "effect/Cause";
-import * as Duration from "effect/Duration";
+import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
-import * as Schedule from "effect/Schedule";
 import { isRetryable, retryDelayMs, type RetryNotice, type RetryPolicy } from "./retry-policy.ts";
 import type { AttemptError } from "./types.ts";
 
@@ -20,31 +20,9 @@ export interface RetryHooks {
 }
 
 /**
- * The policy as an Effect `Schedule` over attempt errors: stops after `maxAttempts` attempts or
- * when the next delay would end past `maxAgeMs` (since `hooks.since`, else the first failure).
- *
- * @example
- * attempt(req, http).pipe(Effect.retry({ schedule: retrySchedule(policy), while: (e) => isRetryable(e, policy) }))
- */
-export function retrySchedule(policy: RetryPolicy, hooks: RetryHooks = {}): Schedule.Schedule<number, AttemptError> {
-  const random = hooks.random ?? Math.random;
-  return Schedule.fromStepWithMetadata(
-    Effect.succeed((meta: Schedule.InputMetadata<AttemptError>) => {
-      if (!isRetryable(meta.input, policy) || meta.attempt >= policy.maxAttempts) return Cause.done(meta.attempt);
-      const delay = retryDelayMs(policy, meta.attempt, meta.input, random);
-      const age = hooks.since !== undefined && hooks.now !== undefined ? hooks.now() - hooks.since : meta.elapsed;
-      if (age + delay > policy.maxAgeMs) return Cause.done(meta.attempt);
-      return Effect.sync(() => {
-        hooks.onRetry?.({ attempt: meta.attempt, error: meta.input, delayMs: delay });
-        return [meta.attempt, Duration.millis(delay)] as [number, Duration.Duration];
-      });
-    }),
-  );
-}
-
-/**
- * Run `effect` under the policy: retried while {@link isRetryable}, until the budget is spent.
- * Fails with the last error.
+ * Run `effect` under the policy: retried while {@link isRetryable}, after `maxAttempts` attempts
+ * or when the next delay would end past `maxAgeMs` (since `hooks.since`, else the first failure)
+ * no more. Fails with the last error.
  * @example const res = yield* withRetry(attempt(req, http), retryPolicy({ maxAttempts: 3 }));
  */
 export function withRetry<A, R>(
@@ -52,5 +30,22 @@ export function withRetry<A, R>(
   policy: RetryPolicy,
   hooks: RetryHooks = {},
 ): Effect.Effect<A, AttemptError, R> {
-  return effect.pipe(Effect.retry({ schedule: retrySchedule(policy, hooks), while: (e: AttemptError) => isRetryable(e, policy) }));
+  const random = hooks.random ?? Math.random;
+  return Effect.suspend(() => {
+    let attempts = 0;
+    let firstFailureAt: number | undefined;
+    const run: Effect.Effect<A, AttemptError, R> = Effect.catch(effect, (error: AttemptError) =>
+      Effect.flatMap(Clock.currentTimeMillis, (t) => {
+        attempts++;
+        firstFailureAt ??= t;
+        if (!isRetryable(error, policy) || attempts >= policy.maxAttempts) return Effect.fail(error);
+        const delay = retryDelayMs(policy, attempts, error, random);
+        const age = hooks.since !== undefined && hooks.now !== undefined ? hooks.now() - hooks.since : t - firstFailureAt;
+        if (age + delay > policy.maxAgeMs) return Effect.fail(error);
+        hooks.onRetry?.({ attempt: attempts, error, delayMs: delay });
+        return Effect.andThen(Effect.sleep(delay), run);
+      }),
+    );
+    return run;
+  });
 }
