@@ -78,7 +78,14 @@ describe("promwire write, large pages", () => {
       const vm = await startVictoriaMetrics(["-search.maxUniqueTimeseries=2000000", "-search.maxQueryDuration=120s"]);
       try {
         const r = await runMeasured(["write", `${vm.url}/api/v1/write`, file]);
-        expect(r.stderr).toBe(`wrote ${page.samples} samples of ${page.samples} series to ${vm.url}/api/v1/write in ${Math.ceil(page.samples / 2000)} requests (remote write v1)\n`);
+        const m = /^wrote (\d+) samples of (\d+) series to (\S+) in (\d+) requests \(remote write v1\)\n$/.exec(r.stderr);
+        expect(m, r.stderr).not.toBeNull();
+        expect([Number(m![1]), Number(m![2]), m![3]]).toEqual([page.samples, page.samples, `${vm.url}/api/v1/write`]);
+        // Full requests of 2,000 samples, but for a few: with up to 16 requests in flight, a batch
+        // taken while the others hold its series' lanes may be short (each series stays in order).
+        const fewest = Math.ceil(page.samples / 2000);
+        expect(Number(m![4])).toBeGreaterThanOrEqual(fewest);
+        expect(Number(m![4])).toBeLessThanOrEqual(fewest + 16);
         expect(r.code).toBe(0);
         // Before chunking, this page peaked at 1.1 GB (the whole page parsed at once).
         console.log(`promwire write of a ${(page.bytes / 1e6).toFixed(1)} MB page: peak RSS ${(r.peakKb / 1024).toFixed(0)} MB`);
