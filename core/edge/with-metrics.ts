@@ -23,6 +23,9 @@ export const DEFAULT_PUSH_TIMEOUT_MS = 10_000;
 /** How often a trailing flush looks again whether the running flush has finished, ms. */
 const TRAIL_POLL_MS = 100;
 
+/** The first pause before a trailing flush sends again what a failed delivery left waiting, ms (doubling after). */
+const TRAIL_RETRY_MS = 1_000;
+
 /** The least time a trailing flush keeps for itself within the `waitUntil` budget, ms. */
 const TRAIL_MIN_FLUSH_MS = 5_000;
 
@@ -39,10 +42,26 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 async function trailingFlush<O extends { readonly intervalMs: number; readonly deadlineMs: number }>(iso: IsolateFlusher<O>, options: O, generation: () => number): Promise<void> {
   const started = Date.now();
   let sent = -1;
+  let backoff = Math.max(options.intervalMs, TRAIL_RETRY_MS);
   for (;;) {
     const left = options.deadlineMs - (Date.now() - started);
     const gen = generation();
-    if (gen === sent || left <= 0) return;
+    if (left <= 0) return;
+    if (gen === sent) {
+      // Every request is in a flush; but a delivery that failed left its values waiting (reports
+      // to the aggregator), and with no further request nothing would send them: try again after
+      // a growing pause, while a whole flush still fits the budget (never a tight loop).
+      const s = iso.stats();
+      if (!((s.pending ?? 0) > 0) || s.flushing) return;
+      const wait = backoff;
+      backoff *= 2;
+      if (wait > left - TRAIL_MIN_FLUSH_MS) return;
+      await sleep(wait);
+      const again = iso.flush({ ...options, force: true, deadlineMs: options.deadlineMs - (Date.now() - started) });
+      if (again === undefined) return; // a request's own flush took over
+      await again;
+      continue;
+    }
     const wait = iso.stats().flushing ? TRAIL_POLL_MS : Math.min(iso.nextFlushIn(options.intervalMs), left - TRAIL_MIN_FLUSH_MS);
     if (wait > 0) {
       await sleep(wait);
@@ -63,7 +82,8 @@ export interface IsolateFlusher<O> {
   /** Start a flush if due (or `force`) and none is running; else undefined. The promise never rejects. */
   flush(options: O & { readonly force?: boolean; readonly deadlineMs?: number }): Promise<unknown> | undefined;
   nextFlushIn(intervalMs: number): number;
-  stats(): { readonly flushing: boolean };
+  /** `pending`: values a failed delivery left waiting (the trailing flush retries them). */
+  stats(): { readonly flushing: boolean; readonly pending?: number };
 }
 
 /**

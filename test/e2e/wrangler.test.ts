@@ -54,6 +54,20 @@ describe("README's Worker with real wrangler", () => {
     expect(gz).toBeLessThanOrEqual(WORKER_GZIP_JS_LIMIT);
   });
 
+  it("wrangler deploy --dry-run accepts the aggregating Worker (examples/workers-aggregate): the Durable Object binding and migration, MetricsAggregator exported", () => {
+    const agg = join(p.dir, "worker-aggregate");
+    mkdirSync(join(agg, "src"), { recursive: true });
+    for (const file of ["src/index.ts", "wrangler.toml"]) writeFileSync(join(agg, file), readFileSync(join(ROOT, "examples/workers-aggregate", file)));
+    writeFileSync(join(agg, "package.json"), JSON.stringify({ name: "worker-aggregate", private: true, type: "module" }));
+    symlinkSync(join(p.project, "node_modules"), join(agg, "node_modules"));
+    const r = spawnSync(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", "out"], { cwd: agg, encoding: "utf8", env: QUIET });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/env\.PROMWIRE_AGGREGATOR \(MetricsAggregator\)\s+Durable Object/);
+    const js = readFileSync(join(agg, "out/index.js"), "utf8");
+    expect(js).toMatch(/export\s*\{[^}]*\bMetricsAggregator\b/);
+    console.log(`[wrangler] aggregating Worker: index.js ${(js.length / 1024).toFixed(1)} KB, ${(gzipSync(js, { level: 9 }).length / 1024).toFixed(1)} KB gzipped`);
+  });
+
   it("wrangler dev serves it; 8 requests then silence: all 8 increments reach a real Prometheus, one series, no resets", async () => {
     const port = await freePort();
     const url = `${prom.url}/api/v1/write`;

@@ -46,7 +46,8 @@ export const EXPECTED: Record<string, string[]> = {
   "./node": RUNTIME,
   "./deno": RUNTIME,
   "./bun": RUNTIME,
-  "./workers": [...RUNTIME, "withMetrics", "MetricsAggregator", "metricsAggregator", "reportToAggregator"].sort(),
+  // Aggregation (README, "Aggregating isolates"): the Durable Object class, its factory with options, and the reporting option of withMetrics.
+  "./workers": [...RUNTIME, "MetricsAggregator", "metricsAggregator", "reportToAggregator", "withMetrics"].sort(),
   "./wire": [
     "CONTENT_TYPE",
     "ClientMetricType",
