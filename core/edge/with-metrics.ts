@@ -52,7 +52,12 @@ async function trailingFlush<O extends { readonly intervalMs: number; readonly d
       // to the aggregator), and with no further request nothing would send them: try again after
       // a growing pause, while a whole flush still fits the budget (never a tight loop).
       const s = iso.stats();
-      if (!((s.pending ?? 0) > 0) || s.flushing) return;
+      if (s.flushing) {
+        // A flush is running (a request's own): its delivery may fail too; see how it ends.
+        await sleep(Math.min(TRAIL_POLL_MS, left));
+        continue;
+      }
+      if (!((s.pending ?? 0) > 0)) return;
       const wait = backoff;
       backoff *= 2;
       if (wait > left - TRAIL_MIN_FLUSH_MS) return;
