@@ -93,6 +93,25 @@ export interface PeriodicHooks {
 }
 
 /**
+ * `hooks` that also keep `handles` current: the running handles of one client, which it stops
+ * when it closes.
+ * @example start(task, ms, options, trackingHooks(handles, hooks.periodic))
+ */
+export function trackingHooks(handles: Set<PeriodicHandle>, hooks: PeriodicHooks = {}): PeriodicHooks {
+  return {
+    ...hooks,
+    onStart: (h) => {
+      handles.add(h);
+      hooks.onStart?.(h);
+    },
+    onStop: (h) => {
+      handles.delete(h);
+      hooks.onStop?.(h);
+    },
+  };
+}
+
+/**
  * One run: send what `source` holds now (the handle's own metrics appended with `selfMetrics`).
  * `final` is true for the run `stop()` makes; `signal` is aborted when `stop()` abandons a
  * periodic run in flight. Rejects when the run failed; resolves `false` for a failure already

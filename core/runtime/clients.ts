@@ -8,7 +8,7 @@
 
 import { makePushgateway } from "../client/pushgateway/client.ts";
 import type { Connect, ConnectionOptions } from "../client/http/connection.ts";
-import type { PeriodicHandle, PeriodicHooks, StartPeriodic } from "../client/periodic.ts";
+import { trackingHooks, type PeriodicHandle, type PeriodicHooks, type StartPeriodic } from "../client/periodic.ts";
 import type { PushgatewayClient } from "../client/pushgateway/options.ts";
 import type { OpenSpool } from "../client/remote-write/writer-front.ts";
 import type { RemoteWriteOptions } from "../client/remote-write/options.ts";
@@ -127,17 +127,7 @@ export function runtimePushgateway(glue: RuntimeGlue, open: OpenWriters, options
   const client: PushgatewayClient = makePushgateway(resolved, {
     startPeriodic: glue.startPeriodic,
     connect: glue.connect,
-    periodic: {
-      ...hooks,
-      onStart: (h) => {
-        running.add(h);
-        hooks.onStart?.(h);
-      },
-      onStop: (h) => {
-        running.delete(h);
-        hooks.onStop?.(h);
-      },
-    },
+    periodic: trackingHooks(running, hooks),
   });
   return client;
 }

@@ -9,7 +9,7 @@
 import { ClosedError, ValidationError } from "../../errors.ts";
 import type { Collectable } from "../../metrics/collectable.ts";
 import type { Connect } from "../http/connection.ts";
-import { periodicTimeoutMs, periodicUnavailable, startPeriodic, type PeriodicHandle, type PeriodicHooks, type PeriodicTask, type StartPeriodic } from "../periodic.ts";
+import { periodicTimeoutMs, periodicUnavailable, startPeriodic, trackingHooks, type PeriodicHandle, type PeriodicHooks, type PeriodicTask, type StartPeriodic } from "../periodic.ts";
 import { pushgatewayConfig } from "./config.ts";
 import type { PushgatewayClient, PushgatewayOptions } from "./options.ts";
 import type { PushEngine } from "./push-engine.ts";
@@ -85,8 +85,7 @@ export function makePushgateway(options: PushgatewayOptions, hooks: PushgatewayH
       if (method !== "push" && method !== "add") throw new ValidationError("option-invalid", `pushEvery: method must be "push" or "add", got ${JSON.stringify(method)}`);
       const verb = method === "push" ? "PUT" : "POST";
       const timeoutMs = periodicTimeoutMs(config.http.timeoutMs, intervalMs);
-      const periodic = hooks.periodic ?? {};
-      const task: PeriodicTask = {
+          const task: PeriodicTask = {
         source,
         // The final push gets the client's full timeout: no tick comes after it.
         run: (body, final, signal) => load().then((e) => e.send(verb, body, final ? undefined : timeoutMs, signal)),
@@ -94,17 +93,7 @@ export function makePushgateway(options: PushgatewayOptions, hooks: PushgatewayH
         target: groupUrl,
         log: config.log,
       };
-      return start(task, intervalMs, everyOptions, {
-        ...periodic,
-        onStart: (h) => {
-          handles.add(h);
-          periodic.onStart?.(h);
-        },
-        onStop: (h) => {
-          handles.delete(h);
-          periodic.onStop?.(h);
-        },
-      });
+      return start(task, intervalMs, everyOptions, trackingHooks(handles, hooks.periodic));
     },
     close(closeOptions = {}) {
       closing ??= (async () => {

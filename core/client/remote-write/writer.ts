@@ -8,7 +8,7 @@
 
 import type { OpenSpool } from "./writer-front.ts";
 import { redactUrl } from "../http/auth.ts";
-import { periodicUnavailable, startPeriodic, type PeriodicHandle, type PeriodicHooks, type PeriodicTask, type StartPeriodic } from "../periodic.ts";
+import { periodicUnavailable, startPeriodic, trackingHooks, type PeriodicHandle, type PeriodicHooks, type PeriodicTask, type StartPeriodic } from "../periodic.ts";
 import type { RemoteWriteOptions, WriterStats } from "./options.ts";
 import type { RemoteWriter } from "./remote-writer.ts";
 import type { Connect } from "../http/connection.ts";
@@ -81,7 +81,6 @@ export function makeRemoteWriterInternals(options: RemoteWriteOptions, hooks: Wr
   // The sender's flush (nothing to wait for before it is loaded: nothing was ever queued).
   const settledStats = (signal?: AbortSignal): Promise<WriterStats> => (engine === undefined ? Promise.resolve(front.state.stats()) : load().then((e) => e.flush(signal)));
   const handles = new Set<PeriodicHandle>();
-  const periodic = hooks.periodic ?? {};
   const writer: RemoteWriter = {
     collect: (source) => {
       front.collect(source);
@@ -110,17 +109,7 @@ export function makeRemoteWriterInternals(options: RemoteWriteOptions, hooks: Wr
         log: hooks.log ?? front.log,
         waitAbandoned: false,
       };
-      return start(task, intervalMs, everyOptions, {
-        ...periodic,
-        onStart: (h) => {
-          handles.add(h);
-          periodic.onStart?.(h);
-        },
-        onStop: (h) => {
-          handles.delete(h);
-          periodic.onStop?.(h);
-        },
-      });
+      return start(task, intervalMs, everyOptions, trackingHooks(handles, hooks.periodic));
     },
     write: (series, metadata) => front.write(series, metadata),
     writeText: (text) => front.writeText(text),
