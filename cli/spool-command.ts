@@ -145,10 +145,9 @@ export async function spoolSendCommand(args: ParsedArgs, info: (line: string) =>
     if (left.length === 0 || h === undefined || h.stale || Date.now() >= deadline) break;
     await waitForHolder();
   }
-  const stats = { resent };
   const refused = errors.filter(isEarlierRunsFile);
   const sentFiles = before.length - left.length - refused.length;
-  if (flag(args, "quiet") !== "true" && sentFiles > 0) info(`sent ${plural(stats.resent, "sample")} (${plural(sentFiles, "file")}) from the spool ${dir} to ${shown}`);
+  if (flag(args, "quiet") !== "true" && sentFiles > 0) info(`sent ${plural(resent, "sample")} (${plural(sentFiles, "file")}) from the spool ${dir} to ${shown}`);
   for (const e of refused) info(`promwire spool send: ${describeFailure(e)}; moved to ${dir}/rejected/`);
   if (left.length > 0) {
     const lockNow = lock.holder();

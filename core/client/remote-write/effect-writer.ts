@@ -105,8 +105,7 @@ export function effectWriter(front: WriterFront, runLoop: LoopRunner): WriterInt
     encoder: new WriteRequestEncoder(),
     now,
     random: options.random ?? Math.random,
-    // Without an onError, failures are logged: silently losing data is the one thing not to do.
-    onError: options.onError ?? ((e) => log(`promwire: ${e.message}`)),
+    onError: front.onError,
     onRetry: options.onRetry,
     onDrop: options.onDrop,
     log,

@@ -6,7 +6,7 @@
  * writer (effect-writer.ts) runs its sender loop on this same front.
  */
 
-import { ClosedError, RejectedError, ValidationError } from "../../errors.ts";
+import { ClosedError, RejectedError, ValidationError, type PromwireError } from "../../errors.ts";
 import { parsePage } from "../../exposition/parse-page.ts";
 import { familiesToSeries } from "../../exposition/to-series.ts";
 import type { Collectable } from "../../metrics/collectable.ts";
@@ -16,7 +16,7 @@ import { plainConnect, type Connect } from "../http/connection.ts";
 import type { AttemptError, FetchLike } from "../http/types.ts";
 import { Intake } from "./intake.ts";
 import { notify } from "./notify.ts";
-import { resolveOptions, type RemoteWriteOptions, type ResolvedOptions, type SpoolOptions } from "./options.ts";
+import { resolveOptions, type FailureInfo, type RemoteWriteOptions, type ResolvedOptions, type SpoolOptions } from "./options.ts";
 import type { SpoolHandle } from "./spool/handle.ts";
 import { WriterState } from "./state.ts";
 
@@ -43,6 +43,8 @@ export class WriterFront {
   readonly describeError: ((err: unknown, url: URL) => Promise<AttemptError>) | undefined;
   readonly now: () => number;
   readonly log: (message: string) => void;
+  /** Where failures go: the option, else the log (silently losing data is the one thing not to do). */
+  readonly onError: (error: PromwireError, info: FailureInfo) => void;
   readonly state: WriterState;
   readonly intake: Intake;
   /** The spool, opened with the writer (a directory that cannot be used fails `remoteWrite()`). */
@@ -68,7 +70,8 @@ export class WriterFront {
     this.auth = auth;
     this.fetch = fetch;
     this.describeError = describeError;
-    this.log = options.log ?? ((m: string) => console.warn(m));
+    const log = (this.log = options.log ?? ((m: string) => console.warn(m)));
+    this.onError = options.onError ?? ((e) => log(`promwire: ${e.message}`));
     this.state = new WriterState(this.resolved.protocol, this.resolved.maxPendingSamples);
     this.intake = new Intake(this.state, options, this.resolved, this.now);
     if (options.spool !== undefined && hooks.openSpool === undefined) {
@@ -90,9 +93,7 @@ export class WriterFront {
     state.abandoned += u.samples;
     if (u.samples > 0) {
       state.metrics.samplesFailed += u.samples;
-      const e = new RejectedError("closed", u.samples, 0);
-      if (this.options.onError !== undefined) notify(this.options.onError, e, { samples: u.samples, attempts: 0 });
-      else this.log(`promwire: ${e.message}`);
+      notify(this.onError, new RejectedError("closed", u.samples, 0), { samples: u.samples, attempts: 0 });
     }
     return 0;
   }
