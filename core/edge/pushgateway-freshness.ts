@@ -26,7 +26,7 @@
 
 import type { Auth } from "../client/http/auth.ts";
 import { splitUrlCredentials } from "../client/http/auth.ts";
-import { buildHeaders } from "../client/http/attempt.ts";
+import { buildHeaders } from "../client/http/exchange.ts";
 import type { FetchLike } from "../client/http/types.ts";
 import { pushgateway } from "../client/pushgateway/client.ts";
 import { HttpError, ValidationError } from "../errors.ts";

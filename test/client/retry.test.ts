@@ -1,7 +1,7 @@
 import { Effect } from "effect";
 import { describe, expect, it } from "vitest";
 import { HttpError, NetworkError, RedirectError, TimeoutError } from "../../core/errors.ts";
-import { parseRetryAfter } from "../../core/client/http/attempt.ts";
+import { parseRetryAfter } from "../../core/client/http/exchange.ts";
 import { withRetry } from "../../core/client/http/retry.ts";
 import { isRetryable, retryDelayMs, retryPolicy } from "../../core/client/http/retry-policy.ts";
 import type { AttemptError } from "../../core/client/http/types.ts";

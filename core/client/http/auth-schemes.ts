@@ -8,7 +8,7 @@
  */
 
 import { AuthError, HttpError, NetworkError, ValidationError } from "../../errors.ts";
-import { parseRetryAfter } from "./attempt.ts";
+import { parseRetryAfter } from "./exchange.ts";
 import { redactUrl, type AwsCredentials, type OAuth2Auth, type OAuth2Options, type SigV4Auth, type SigV4Options, type SignAuth, type SignableRequest } from "./auth.ts";
 import type { TokenFailure } from "./oauth2.ts";
 import { BIND_AUTH, type AuthContext, type BindableAuth } from "./connection.ts";
