@@ -20,8 +20,14 @@ import { denoGetEnv, denoReadTextFile, denoUnref, installDenoExitHooks } from ".
 import { openDenoSpool } from "./spool-deno.ts";
 import { useEmbeddedSnappyOnDemand } from "../core/wire/snappy-on-demand.ts";
 import { startPeriodic } from "../core/client/periodic.ts";
+import { useFiberDispatch } from "../core/client/fiber-dispatch.ts";
 
 useEmbeddedSnappyOnDemand();
+// Effect's default scheduler would read Deno's lazy `setImmediate` global (see fiber-dispatch.ts).
+useFiberDispatch((task) => {
+  const timer = setTimeout(task, 0);
+  return () => clearTimeout(timer);
+});
 
 export * from "../core/runtime/entry.ts";
 

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect";
 import type { Collectable } from "../../metrics/collectable.ts";
 import type { PushgatewayConfig } from "./config.ts";
 import { pushgatewayEffectOf } from "./effect-client.ts";
+import { runOptions } from "../run-options.ts";
 
 /** The Effect client's requests, run as promises. */
 export interface PushEngine {
@@ -25,9 +26,9 @@ export interface PushEngine {
 export function attachPushgateway(config: PushgatewayConfig): PushEngine {
   const e = pushgatewayEffectOf(config);
   return {
-    push: (source) => Effect.runPromise(e.push(source)),
-    add: (source) => Effect.runPromise(e.add(source)),
-    delete: () => Effect.runPromise(e.delete()),
-    send: (method, source, timeoutMs, signal) => Effect.runPromise(e.send(method, source, timeoutMs), { signal }),
+    push: (source) => Effect.runPromise(e.push(source), runOptions()),
+    add: (source) => Effect.runPromise(e.add(source), runOptions()),
+    delete: () => Effect.runPromise(e.delete(), runOptions()),
+    send: (method, source, timeoutMs, signal) => Effect.runPromise(e.send(method, source, timeoutMs), { ...runOptions(), signal }),
   };
 }

@@ -19,6 +19,7 @@ import { encodeEntries, reportFailed, senderLoop, type SenderDeps } from "./send
 import type { SpoolHandle } from "./spool/handle.ts";
 import { settled } from "./state-effects.ts";
 import { WriterFront } from "./writer-front.ts";
+import { runOptions } from "../run-options.ts";
 
 export type { OpenSpool } from "./writer-front.ts";
 
@@ -89,7 +90,7 @@ export function makeWriter(options: RemoteWriteOptions, runLoop: LoopRunner = de
 }
 
 /** Runs a sender loop on Effect's default runtime. */
-export const defaultLoopRunner: LoopRunner = (loop) => Effect.runFork(loop);
+export const defaultLoopRunner: LoopRunner = (loop) => Effect.runFork(loop, runOptions());
 
 /**
  * The Effect writer on a front that may already hold data (the Promise API queues data before

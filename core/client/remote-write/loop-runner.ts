@@ -7,6 +7,7 @@
 import * as Clock from "effect/Clock";
 import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
+import { runOptions } from "../run-options.ts";
 import type { LoopRunner } from "./effect-writer.ts";
 import type { UnrefTimer } from "./writer.ts";
 
@@ -21,5 +22,5 @@ export function unrefLoopRunner(unref: UnrefTimer): LoopRunner {
         return Effect.sync(() => clearTimeout(timer));
       }),
   });
-  return (loop) => Effect.runFork(Effect.provideService(loop, Clock.Clock, clock));
+  return (loop) => Effect.runFork(Effect.provideService(loop, Clock.Clock, clock), runOptions());
 }

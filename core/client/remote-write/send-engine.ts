@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect";
 import { loadSnappy } from "../../wire/snappy.ts";
 import { defaultLoopRunner, effectWriter } from "./effect-writer.ts";
 import { unrefLoopRunner } from "./loop-runner.ts";
+import { runOptions } from "../run-options.ts";
 import type { WriterStats } from "./options.ts";
 import type { CloseOptions } from "./remote-writer.ts";
 import type { WriterFront } from "./writer-front.ts";
@@ -37,8 +38,8 @@ export async function attachSender(front: WriterFront, unref?: UnrefTimer): Prom
   }
   const { writer: w, spoolNow } = effectWriter(front, unref === undefined ? defaultLoopRunner : unrefLoopRunner(unref));
   return {
-    flush: (signal) => Effect.runPromise(w.flush, { signal }),
-    close: (options) => Effect.runPromise(w.close(options)),
+    flush: (signal) => Effect.runPromise(w.flush, { ...runOptions(), signal }),
+    close: (options) => Effect.runPromise(w.close(options), runOptions()),
     spoolNow,
   };
 }
