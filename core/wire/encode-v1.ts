@@ -11,6 +11,7 @@ import { metricTypeNumber } from "./metadata.ts";
 import { writeHistogramBody } from "./histogram-writer.ts";
 import { type ProtoWriter, tag, varintSize, WireType } from "./proto-writer.ts";
 import type { LabelReuse } from "./label-reuse.ts";
+import type { SteadyPlanV1 } from "./steady-v1.ts";
 import type { SeriesRules } from "./series-rules.ts";
 import type { Exemplar, Labels, MetricMetadata, Series } from "./types.ts";
 
@@ -142,7 +143,9 @@ export function encodeSeriesListV1(
   series: readonly Series[],
   metadata: readonly MetricMetadata[],
   reuse?: { readonly labels: LabelReuse; readonly prev: ProtoWriter },
+  plan?: SteadyPlanV1,
 ): void {
+  plan?.begin(series.length);
   let ownMetadata: Map<string, MetricMetadata> | undefined;
   const frozenCache = rules.v1Frozen;
   const layout = reuse?.labels;
@@ -158,13 +161,19 @@ export function encodeSeriesListV1(
     const blockStart = w.length;
     let reusable: Labels | undefined;
     let from: number;
-    if (frozenCache.labelsAt[s] === labels) w.bytes(frozenCache.blockAt[s]);
+    let frozen = false;
+    if (frozenCache.labelsAt[s] === labels) {
+      w.bytes(frozenCache.blockAt[s]);
+      frozen = true;
+    }
     else if (prevBuffer !== undefined && layout !== undefined && (from = layout.previousBlock(s, labels)) >= 0) {
       // The same string objects as last time: the same checked bytes (strings are immutable).
       w.copyFrom(prevBuffer, from, layout.previousEnd(s));
       reusable = labels;
-    } else if (Object.isFrozen(labels)) writeFrozenLabelsV1(w, rules, labels, s);
-    else {
+    } else if (Object.isFrozen(labels)) {
+      writeFrozenLabelsV1(w, rules, labels, s);
+      frozen = true;
+    } else {
       rules.checkLabels(labels, true);
       writeLabelsV1(w, rules, TIMESERIES_LABELS, labels, labels);
       reusable = labels;
@@ -196,6 +205,15 @@ export function encodeSeriesListV1(
     // join moved the content when the length took another number of bytes than reserved.
     const moved = w.length - before;
     layout?.record(s, reusable, blockStart + moved, blockEnd + moved);
+    if (plan !== undefined) {
+      // One sample, nothing else: a later request may rewrite it in place (steady-v1.ts).
+      if (
+        samples !== undefined && samples.length === 1 && samples[0].startTimestamp === undefined &&
+        (exemplars === undefined || exemplars.length === 0) && (histograms === undefined || histograms.length === 0) && ts.metadata === undefined
+      ) {
+        plan.record(s, frozen || Object.isFrozen(labels) ? labels : undefined, blockEnd + moved, samples[0]);
+      } else plan.refuse();
+    }
 
     if (ts.metadata !== undefined) {
       const name = getLabel(labels, "__name__") as string;
@@ -210,7 +228,10 @@ export function encodeSeriesListV1(
     frozenCache.blockAt.length = series.length;
   }
 
-  if (metadata.length === 0 && ownMetadata === undefined) return;
+  if (metadata.length === 0 && ownMetadata === undefined) {
+    plan?.commit(w, series.length, rules.mode, metadata);
+    return;
+  }
   const written = new Set<string>();
   for (const m of metadata) {
     writeMetadataV1(w, m);
@@ -219,6 +240,7 @@ export function encodeSeriesListV1(
   if (ownMetadata !== undefined) {
     for (const m of ownMetadata.values()) if (!written.has(m.metricFamilyName)) writeMetadataV1(w, m);
   }
+  plan?.commit(w, series.length, rules.mode, metadata);
 }
 
 function writeMetadataV1(w: ProtoWriter, m: MetricMetadata): void {

@@ -8,6 +8,7 @@ import { LabelReuse } from "./label-reuse.ts";
 import { MetadataIndex } from "./metadata.ts";
 import { ProtoWriter } from "./proto-writer.ts";
 import { SeriesRules } from "./series-rules.ts";
+import { SteadyPlanV1 } from "./steady-v1.ts";
 import { encodeSeriesListV1 } from "./encode-v1.ts";
 import { encodeSeriesListV2, V2State } from "./encode-v2.ts";
 import type { SnappyCompressor } from "./snappy.ts";
@@ -49,6 +50,7 @@ export class WriteRequestEncoder {
   private readonly outs = [new ProtoWriter(16 * 1024), new ProtoWriter(16 * 1024)] as const;
   private turn = 0;
   private readonly labelReuse = new LabelReuse();
+  private readonly steady = new SteadyPlanV1();
   private readonly rules = { legacy: new SeriesRules("legacy"), utf8: new SeriesRules("utf8") };
   private v2: V2State | undefined;
   private lastMetadataList: readonly MetricMetadata[] | undefined;
@@ -60,7 +62,8 @@ export class WriteRequestEncoder {
    * breaks a remote-write rule; nothing is written in that case.
    */
   encodeView(series: readonly Series[], options: EncodeOptions = {}): Uint8Array {
-    // The buffer of the last v1 request is never written here: v2 and the next v1 use the other.
+    // The buffer of the last v1 request is written here only by the steady-state rewrite (steady-v1.ts):
+    // a full v1 encode and v2 use the other one.
     const out = this.outs[this.turn];
     out.reset();
     const rules = this.rules[options.nameValidation ?? "legacy"];
@@ -69,7 +72,10 @@ export class WriteRequestEncoder {
       this.v2 ??= new V2State();
       encodeSeriesListV2(out, rules, this.v2, series, metadata.length > 0 ? this.indexFor(metadata) : undefined);
     } else {
-      encodeSeriesListV1(out, rules, series, metadata, { labels: this.labelReuse, prev: this.outs[1 - this.turn] });
+      // A Registry's steady state: the last request again with new samples, rewritten in place.
+      const last = this.outs[1 - this.turn];
+      if (this.steady.patch(last, series, rules.mode, metadata)) return last.view();
+      encodeSeriesListV1(out, rules, series, metadata, { labels: this.labelReuse, prev: last }, this.steady);
       this.labelReuse.commit(rules.mode);
       this.turn = 1 - this.turn;
     }

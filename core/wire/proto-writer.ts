@@ -120,6 +120,14 @@ export class ProtoWriter {
     return this.pos;
   }
 
+  /**
+   * Move the write position back to `pos` (≤ length), to rewrite fixed-size fields of content
+   * already written in place (steady-v1.ts); `seek(end)` afterwards restores the end.
+   */
+  seek(pos: number): void {
+    this.pos = pos;
+  }
+
   /** Forget the content, keep the buffer. */
   reset(): void {
     this.pos = 0;
