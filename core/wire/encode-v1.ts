@@ -205,15 +205,8 @@ export function encodeSeriesListV1(
     // join moved the content when the length took another number of bytes than reserved.
     const moved = w.length - before;
     layout?.record(s, reusable, blockStart + moved, blockEnd + moved);
-    if (plan !== undefined) {
-      // One sample, nothing else: a later request may rewrite it in place (steady-v1.ts).
-      if (
-        samples !== undefined && samples.length === 1 && samples[0].startTimestamp === undefined &&
-        (exemplars === undefined || exemplars.length === 0) && (histograms === undefined || histograms.length === 0) && ts.metadata === undefined
-      ) {
-        plan.record(s, frozen || Object.isFrozen(labels) ? labels : undefined, blockEnd + moved, samples[0]);
-      } else plan.refuse();
-    }
+    // A later request may rewrite this one in place (steady-v1.ts).
+    if (plan?.recording) plan.record(s, ts, frozen || Object.isFrozen(labels), blockEnd + moved);
 
     if (ts.metadata !== undefined) {
       const name = getLabel(labels, "__name__") as string;

@@ -26,29 +26,37 @@ function shapeOf(sample: Sample): number {
   return (stale ? 1 : 0) | (hasValue ? 2 : 0) | ((t === 0 ? 0 : t > 0 ? varintSize(t) : 10) << 2);
 }
 
-/** Metadata as compared between requests: type, name, help, unit of each entry, in order. */
-function metadataFields(list: readonly MetricMetadata[]): string[] {
-  const out = new Array<string>(list.length * 4);
-  for (let i = 0; i < list.length; i++) {
-    const m = list[i];
-    out[i * 4] = String(m.type);
-    out[i * 4 + 1] = m.metricFamilyName;
-    out[i * 4 + 2] = m.help ?? "";
-    out[i * 4 + 3] = m.unit ?? "";
-  }
-  return out;
+/**
+ * The request's metadata as one string, compared by content (type, name, help, unit of each
+ * entry, in order); JSON, so that no two lists share a key whatever their strings hold.
+ */
+function metadataKey(list: readonly MetricMetadata[]): string {
+  let key = "";
+  for (const m of list) key += JSON.stringify([m.type, m.metricFamilyName, m.help ?? "", m.unit ?? ""]);
+  return key;
+}
+
+/**
+ * The one sample of a series that can be rewritten in place: one sample and nothing else (no
+ * exemplar, histogram, metadata of its own, start timestamp); else undefined.
+ */
+function soleSample(ts: Series): Sample | undefined {
+  const samples = ts.samples;
+  if (samples?.length !== 1 || ts.exemplars?.length || ts.histograms?.length || ts.metadata !== undefined) return undefined;
+  return samples[0].startTimestamp === undefined ? samples[0] : undefined;
 }
 
 /** Where each series' one sample sits in the last full v1 request, and what it looked like. */
 export class SteadyPlanV1 {
-  private labels: (Labels | undefined)[] = [];
-  private at = new Int32Array(0);
-  private shape = new Uint8Array(0);
+  private labels: Labels[] = [];
+  private at: number[] = [];
+  private shape: number[] = [];
   /** Series in the planned request; -1: no plan. */
   private count = -1;
-  private recording = false;
+  /** A full encode is running and every series so far could be rewritten later. */
+  recording = false;
   private mode = "";
-  private metadata: readonly string[] = [];
+  private metadata = "";
   /** The writer holding the planned request, and that request's length. */
   private writer: ProtoWriter | undefined;
   private end = 0;
@@ -58,33 +66,23 @@ export class SteadyPlanV1 {
     this.count = -1;
     this.writer = undefined;
     this.recording = true;
-    if (this.at.length < n) {
-      const size = Math.max(n, this.at.length * 2);
-      this.at = new Int32Array(size);
-      this.shape = new Uint8Array(size);
-    }
     // No older label arrays pinned past this request's length.
-    if (this.labels.length > n) this.labels.length = n;
+    if (this.labels.length > n) this.labels.length = this.at.length = this.shape.length = n;
   }
 
   /**
-   * Series `s` of the full encode: `labels` frozen (else pass `undefined`: no plan), its one
-   * sample written at `sampleAt`.
+   * Series `s` of the full encode (call while `recording`): its labels `frozen` or not, its
+   * sample written at `sampleAt`. A series that could not be rewritten later ends the plan.
    */
-  record(s: number, labels: Labels | undefined, sampleAt: number, sample: Sample): void {
-    if (!this.recording) return;
-    if (labels === undefined) {
+  record(s: number, ts: Series, frozen: boolean, sampleAt: number): void {
+    const sample = frozen ? soleSample(ts) : undefined;
+    if (sample === undefined) {
       this.recording = false;
       return;
     }
-    this.labels[s] = labels;
+    this.labels[s] = ts.labels;
     this.at[s] = sampleAt;
     this.shape[s] = shapeOf(sample);
-  }
-
-  /** This series cannot be patched later: the request gets no plan. */
-  refuse(): void {
-    this.recording = false;
   }
 
   /** The full encode into `w` ended after `n` series, rules `mode`, request metadata `metadata`. */
@@ -93,15 +91,9 @@ export class SteadyPlanV1 {
     this.recording = false;
     this.count = n;
     this.mode = mode;
-    this.metadata = metadataFields(metadata);
+    this.metadata = metadataKey(metadata);
     this.writer = w;
     this.end = w.length;
-  }
-
-  /** Forget the plan (its buffer is about to be written over). */
-  drop(): void {
-    this.count = -1;
-    this.writer = undefined;
   }
 
   /**
@@ -110,30 +102,22 @@ export class SteadyPlanV1 {
    */
   patch(w: ProtoWriter, series: readonly Series[], mode: string, metadata: readonly MetricMetadata[]): boolean {
     const n = series.length;
-    if (this.writer !== w || this.count !== n || n === 0 || this.mode !== mode || !this.sameMetadata(metadata)) return false;
-    const labels = this.labels;
+    if (this.writer !== w || this.count !== n || this.mode !== mode || metadataKey(metadata) !== this.metadata) return false;
     const shape = this.shape;
     // Check every series first: a refusal must leave the buffer as it was (it is the previous
     // request, which the label reuse of the full encode that follows copies from).
     for (let s = 0; s < n; s++) {
       const ts = series[s];
-      if (ts.labels !== labels[s]) return false;
-      const samples = ts.samples;
-      if (samples === undefined || samples.length !== 1) return false;
-      if ((ts.exemplars !== undefined && ts.exemplars.length > 0) || (ts.histograms !== undefined && ts.histograms.length > 0) || ts.metadata !== undefined) return false;
-      const sample = samples[0];
-      if (!Number.isSafeInteger(sample.timestamp) || typeof sample.value !== "number" || sample.startTimestamp !== undefined) return false;
-      if (shapeOf(sample) !== shape[s]) return false;
+      const sample = ts.labels === this.labels[s] ? soleSample(ts) : undefined;
+      if (sample === undefined || !Number.isSafeInteger(sample.timestamp) || typeof sample.value !== "number" || shapeOf(sample) !== shape[s]) return false;
     }
-    const at = this.at;
     for (let s = 0; s < n; s++) {
       const sample = (series[s].samples as readonly Sample[])[0];
-      const code = shape[s];
       // Past the TimeSeries.samples key and the Sample's one-byte length.
-      w.seek(at[s] + 2);
-      if ((code & 2) !== 0) {
+      w.seek(this.at[s] + 2);
+      if ((shape[s] & 2) !== 0) {
         w.byte(0x09); // Sample.value, fixed64
-        if ((code & 1) !== 0) w.staleNaN();
+        if ((shape[s] & 1) !== 0) w.staleNaN();
         else w.double(sample.value);
       }
       if (sample.timestamp !== 0) {
@@ -142,17 +126,6 @@ export class SteadyPlanV1 {
       }
     }
     w.seek(this.end);
-    return true;
-  }
-
-  private sameMetadata(list: readonly MetricMetadata[]): boolean {
-    // By content, not identity: a caller may reuse one array (or its objects) with other values.
-    const prev = this.metadata;
-    if (list.length * 4 !== prev.length) return false;
-    for (let i = 0; i < list.length; i++) {
-      const m = list[i];
-      if (String(m.type) !== prev[i * 4] || m.metricFamilyName !== prev[i * 4 + 1] || (m.help ?? "") !== prev[i * 4 + 2] || (m.unit ?? "") !== prev[i * 4 + 3]) return false;
-    }
     return true;
   }
 }
