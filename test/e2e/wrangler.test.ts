@@ -13,10 +13,11 @@ import { startPrometheus, type Prometheus, type PromSeriesResult } from "../supp
 
 /**
  * The gzipped JS the README's Worker may ship with wrangler's default (unminified) build, WASM
- * apart: a bound that keeps it from growing (59.1 KB when set). Issue 11 asks for 40 KB, which
- * needs the Worker's sender without Effect's runtime (about a third of the bundle): not done yet.
+ * apart: a bound that keeps it from growing (59.1 KB when set; 60.1 KB with the steady-state v1
+ * rewrite of issue 13, core/wire/steady-v1.ts). Issue 11 asks for 40 KB, which needs the Worker's
+ * sender without Effect's runtime (about a third of the bundle): not done yet.
  */
-export const WORKER_GZIP_JS_LIMIT = 60 * 1024;
+export const WORKER_GZIP_JS_LIMIT = 61 * 1024;
 
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 const QUIET = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "1" };
