@@ -165,8 +165,7 @@ export function encodeSeriesListV1(
     if (frozenCache.labelsAt[s] === labels) {
       w.bytes(frozenCache.blockAt[s]);
       frozen = true;
-    }
-    else if (prevBuffer !== undefined && layout !== undefined && (from = layout.previousBlock(s, labels)) >= 0) {
+    } else if (prevBuffer !== undefined && layout !== undefined && (from = layout.previousBlock(s, labels)) >= 0) {
       // The same string objects as last time: the same checked bytes (strings are immutable).
       w.copyFrom(prevBuffer, from, layout.previousEnd(s));
       reusable = labels;
