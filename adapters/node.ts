@@ -1,7 +1,9 @@
 /**
- * promwire for Node.js: snappy's WASM embedded (loaded and compiled on first use, no file access), the
- * global `fetch`, configuration from `process.env` when no URL is given, and open writers flushed
- * on `beforeExit` and on SIGTERM/SIGINT (within `exitTimeoutMs`, then the signal takes effect);
+ * promwire for Node.js: snappy's WASM embedded (loaded and compiled on first use, no file access),
+ * requests over `node:http` (the global `fetch` once something replaced it, a `fetch` option, or
+ * node-fetch.ts for a proxy or TLS settings), configuration from `process.env` when no URL is
+ * given, and open writers flushed on `beforeExit` and on SIGTERM/SIGINT (within `exitTimeoutMs`,
+ * then the signal takes effect);
  * with `spool: { dir }`, what could not be delivered is kept there (node:fs) for the next run.
  *
  * @example
@@ -13,6 +15,7 @@
  */
 import { readFileSync } from "node:fs";
 import { lazyTransport, runtimeConnect } from "../core/client/http/runtime-connect.ts";
+import type { Transport } from "../core/client/http/types.ts";
 import { withConnectionFromEnv } from "../core/runtime/env-connection.ts";
 import type { RuntimeClientApi } from "../core/runtime/api.ts";
 import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../core/runtime/clients.ts";
@@ -27,13 +30,27 @@ useEmbeddedSnappyOnDemand();
 export * from "../core/runtime/entry.ts";
 
 const getEnv = (name: string): string | undefined => process.env[name];
+
+/**
+ * Node's own `fetch` as the process started with it, if it is Node's (its lazy undici wrapper):
+ * a `fetch` replaced before or after this import (a test's mock, a polyfill, an interceptor) is
+ * always the one called.
+ */
+const startFetch: unknown = globalThis.fetch;
+const startFetchIsNodes = typeof startFetch === "function" && /undici/.test(Function.prototype.toString.call(startFetch));
+let nodeHttp: Promise<Transport> | undefined;
+/** Plain connections send over `node:http` (node-http.ts: why), unless `fetch` was replaced. */
+const direct: Transport = async (input, init) =>
+  startFetchIsNodes && globalThis.fetch === startFetch
+    ? (await (nodeHttp ??= import("./node-http.ts").then((m) => m.nodeHttpSend)))(input, init)
+    : globalThis.fetch(input, init);
 const glue: RuntimeGlue = {
   getEnv,
   unrefTimer: (timer) => timer.unref(),
   startPeriodic,
   installExitHooks: installProcessExitHooks,
   // Node 20's fetch knows no proxy, CA or client certificate: node-fetch.ts does, loaded when needed.
-  connect: runtimeConnect({ getEnv, readsProxyEnv: true, transport: lazyTransport(() => import("./node-fetch.ts").then((m) => m.nodeFetch)) }),
+  connect: runtimeConnect({ getEnv, readsProxyEnv: true, transport: lazyTransport(() => import("./node-fetch.ts").then((m) => m.nodeFetch)), direct }),
   connectionFromEnv: (given, resolved) => withConnectionFromEnv(getEnv, (path) => readFileSync(path, "utf8"), given, resolved),
   openSpool: openNodeSpool,
 };

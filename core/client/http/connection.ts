@@ -8,7 +8,7 @@
 
 import { ValidationError } from "../../errors.ts";
 import { splitUrlCredentials, type Auth, type SignAuth } from "./auth.ts";
-import type { AttemptError, FetchLike } from "./types.ts";
+import type { AttemptError, FetchLike, Transport } from "./types.ts";
 
 /** TLS settings of one client (Node, Deno, Bun). PEM text, not file names. */
 export interface TlsOptions {
@@ -58,7 +58,12 @@ export interface ConnectionOptions {
 /** What a client uses to make its requests. */
 export interface Connection {
   readonly url: URL;
-  readonly fetch: FetchLike;
+  /**
+   * What the client's exchanges send with: its `fetch`, or a runtime's lighter transport where
+   * the global `fetch` would be used (Node: runtime-connect.ts). Auth schemes' token requests
+   * keep the `fetch`.
+   */
+  readonly fetch: Transport;
   /** Static headers, a signer or a token function: never a scheme still to be resolved. */
   readonly auth: Auth | undefined;
   readonly describeError?: (err: unknown, url: URL) => Promise<AttemptError>;

@@ -12,7 +12,7 @@
 
 import { HttpError, NetworkError, RedirectError } from "../../errors.ts";
 import { authHeaders, redactUrl, type Auth, type SignAuth } from "./auth.ts";
-import type { HttpConfig, HttpRequest, HttpResponse } from "./types.ts";
+import type { ExchangeResponse, HttpConfig, HttpRequest, HttpResponse } from "./types.ts";
 import { USER_AGENT } from "./version.ts";
 
 /** First 1 KiB of an error body. */
@@ -45,7 +45,7 @@ export function buildHeaders(
   return out;
 }
 
-async function readLimited(res: Response, limit: number): Promise<string> {
+async function readLimited(res: ExchangeResponse, limit: number): Promise<string> {
   if (res.body === null) return "";
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -108,7 +108,7 @@ export async function exchange(req: HttpRequest, config: HttpConfig, signal: Abo
         if (!(key in req.headers) && key !== "user-agent") headers[key] = v;
       }
     }
-    let res: Response;
+    let res: ExchangeResponse;
     try {
       res = await config.fetch(url.href, {
         method: req.method,

@@ -13,7 +13,7 @@ import type { Collectable } from "../../metrics/collectable.ts";
 import type { MetricMetadata, Series } from "../../wire/types.ts";
 import type { Auth } from "../http/auth.ts";
 import { plainConnect, type Connect } from "../http/connection.ts";
-import type { AttemptError, FetchLike } from "../http/types.ts";
+import type { AttemptError, Transport } from "../http/types.ts";
 import { Intake } from "./intake.ts";
 import { notify } from "./notify.ts";
 import { resolveOptions, type FailureInfo, type RemoteWriteOptions, type ResolvedOptions, type SpoolOptions } from "./options.ts";
@@ -39,7 +39,8 @@ export class WriterFront {
   /** The endpoint without credentials (they are in {@link auth}). */
   readonly url: URL;
   readonly auth: Auth | undefined;
-  readonly fetch: FetchLike;
+  /** What requests are sent with (the connection's). */
+  readonly fetch: Transport;
   readonly describeError: ((err: unknown, url: URL) => Promise<AttemptError>) | undefined;
   readonly now: () => number;
   readonly log: (message: string) => void;
