@@ -14,10 +14,8 @@ import { Readable } from "node:stream";
 import { rootCertificates } from "node:tls";
 import type { FetchLike } from "../core/client/http/types.ts";
 import type { TransportSettings } from "../core/client/http/runtime-connect.ts";
+import { abortOn, bodyBytes, headerRecord, NULL_BODY } from "./node-http.ts";
 import { Agents, proxyAuthorization } from "./node-tunnel.ts";
-
-/** Statuses whose responses have no body (fetch's "null body status"). */
-const NULL_BODY = new Set([101, 204, 205, 304]);
 
 function toResponse(res: http.IncomingMessage, method: string): Response {
   const headers = new Headers();
@@ -42,10 +40,9 @@ export function nodeFetch(settings: TransportSettings): FetchLike {
     new Promise<Response>((resolve, reject) => {
       const url = new URL(input);
       const method = init.method ?? "GET";
-      const headers: Record<string, string> = {};
-      new Headers(init.headers).forEach((v, k) => (headers[k] = v));
-      const body = init.body === undefined || init.body === null ? undefined : typeof init.body === "string" ? Buffer.from(init.body) : Buffer.from(init.body as Uint8Array);
-      if (body !== undefined) headers["content-length"] = String(body.length);
+      const headers = headerRecord(init.headers);
+      const body = bodyBytes(init.body);
+      if (body !== undefined) headers["content-length"] = String(body.byteLength);
       const proxy = settings.proxyFor(url);
       const secure = url.protocol === "https:";
       let req: http.ClientRequest;
@@ -66,11 +63,7 @@ export function nodeFetch(settings: TransportSettings): FetchLike {
       }
       req.once("response", (res) => resolve(toResponse(res, method)));
       req.once("error", reject);
-      const signal = init.signal ?? undefined;
-      const onAbort = (): void => void req.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener("abort", onAbort, { once: true });
-      req.once("close", () => signal?.removeEventListener("abort", onAbort));
+      if (abortOn(req, init.signal)) return;
       req.end(body);
     });
 }

@@ -14,7 +14,7 @@ import * as http from "node:http";
 import type { BodyReader, ExchangeResponse, ResponseHeaders, Transport } from "../core/client/http/types.ts";
 
 /** Statuses whose responses have no body (fetch's "null body status"). */
-const NULL_BODY = new Set([101, 204, 205, 304]);
+export const NULL_BODY = new Set([101, 204, 205, 304]);
 
 /** Header lookup over Node's raw header list, with `Headers.get`'s joining of repeated fields. */
 class RawHeaders implements ResponseHeaders {
@@ -46,8 +46,25 @@ function bodyReader(res: http.IncomingMessage): BodyReader {
   };
 }
 
+/**
+ * Destroy `req` when `signal` aborts, with the signal's reason as the request's error; stop
+ * listening once the exchange is over. True when it was already aborted: `req` is destroyed,
+ * end it no more.
+ */
+export function abortOn(req: http.ClientRequest, signal: AbortSignal | null | undefined): boolean {
+  if (signal === undefined || signal === null) return false;
+  const onAbort = (): void => void req.destroy(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
+  if (signal.aborted) {
+    onAbort();
+    return true;
+  }
+  signal.addEventListener("abort", onAbort, { once: true });
+  req.once("close", () => signal.removeEventListener("abort", onAbort));
+  return false;
+}
+
 /** The request's headers as a plain record (promwire passes one; a `[name, value][]` or `Headers` works too). */
-function headerRecord(init: HeadersInit | undefined): Record<string, string> {
+export function headerRecord(init: HeadersInit | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (init === undefined) return out;
   if (Array.isArray(init)) {
@@ -60,7 +77,8 @@ function headerRecord(init: HeadersInit | undefined): Record<string, string> {
   return out;
 }
 
-function bodyBytes(body: BodyInit | null | undefined): Uint8Array | undefined {
+/** A request body as bytes (no copy of a byte view). */
+export function bodyBytes(body: BodyInit | null | undefined): Uint8Array | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body === "string") return new TextEncoder().encode(body);
   if (body instanceof Uint8Array) return body;
@@ -86,14 +104,10 @@ export const nodeHttpSend: Transport = async (input, init) => {
   const headers = headerRecord(init.headers);
   const body = bodyBytes(init.body);
   if (body !== undefined) headers["content-length"] = String(body.byteLength);
-  const signal = init.signal ?? undefined;
-  signal?.throwIfAborted();
   return new Promise<ExchangeResponse>((resolve, reject) => {
     const req = transport.request(url, { method, headers });
-    const onAbort = (): void => void req.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
-    signal?.addEventListener("abort", onAbort, { once: true });
-    req.once("close", () => signal?.removeEventListener("abort", onAbort));
     req.once("error", reject);
+    if (abortOn(req, init.signal)) return;
     req.once("response", (res) => {
       const status = res.statusCode ?? 502;
       const hasBody = !NULL_BODY.has(status) && method !== "HEAD";
