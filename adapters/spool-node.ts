@@ -1,80 +1,17 @@
-// The spool's file system on Node and Bun (node:fs, synchronous: see core's spool/storage.ts).
-// Atomic writes: a temporary file written and fsynced, renamed over the name, the directory fsynced.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
-import { dirname, join } from "node:path";
-import { SpoolError } from "../core/errors.ts";
+// The spool on Node (and the CLI, a Node program): spool-fs.ts with node:fs, node:os and node:path
+// imported as usual. Bun's entry opens its spools through spool-fs.ts directly, loading the
+// modules on first use.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { OpenSpool } from "../core/client/remote-write/effect-writer.ts";
-import { openSpool } from "../core/client/remote-write/spool/spool.ts";
-import type { SpoolFileInfo, SpoolStorage } from "../core/client/remote-write/spool/storage.ts";
+import type { SpoolStorage } from "../core/client/remote-write/spool/storage.ts";
+import { fsSpoolOpener, fsSpoolStorage, type NodeFileModules } from "./spool-fs.ts";
 
-const code = (e: unknown): string | undefined => (e as { code?: string } | null)?.code;
+const modules: NodeFileModules = { fs, os, path };
 
 /** A spool directory through node:fs. */
-export function nodeSpoolStorage(dir: string): SpoolStorage {
-  const path = (name: string): string => join(dir, name);
-  const fail = (op: string, e: unknown): SpoolError => new SpoolError(dir, op, e instanceof Error ? e.message : String(e));
-  /** Run `f`; a missing file gives `absent` (when given), any other failure a SpoolError. */
-  const io = <T>(op: string, f: () => T, ...absent: [T] | []): T => {
-    try {
-      return f();
-    } catch (e) {
-      if (absent.length === 0 || code(e) !== "ENOENT") throw fail(op, e);
-      return absent[0] as T;
-    }
-  };
-  /** fsync a file (or directory) by path; a directory fails on some platforms (Windows): the rename is atomic all the same. */
-  const syncPath = (p: string, flags: string, data?: Uint8Array): void => {
-    const fd = openSync(p, flags);
-    try {
-      if (data !== undefined) writeFileSync(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  };
-  return {
-    dir,
-    ensureDirs: () => io("create the directory", () => void mkdirSync(path("rejected"), { recursive: true })),
-    list: (where) =>
-      io(`list ${where}`, () =>
-        readdirSync(path(where), { withFileTypes: true }).flatMap((d): SpoolFileInfo[] => {
-          if (!d.isFile()) return [];
-          const s = io(`stat ${d.name}`, () => statSync(path(join(where, d.name))), null);
-          return s === null ? [] : [{ name: d.name, size: s.size, mtimeMs: s.mtimeMs }];
-        }),
-      ),
-    read: (name) => io<Uint8Array | undefined>(`read ${name}`, () => readFileSync(path(name)), undefined),
-    writeAtomic: (name, data) =>
-      io(`write ${name}`, () => {
-        const tmp = join(dirname(path(name)), `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
-        syncPath(tmp, "wx", data);
-        renameSync(tmp, path(name));
-        try {
-          syncPath(dirname(path(name)), "r");
-        } catch {}
-      }),
-    createExclusive: (name, data) => {
-      try {
-        return writeFileSync(path(name), data, { flag: "wx" }), true;
-      } catch (e) {
-        if (code(e) !== "EEXIST") throw fail(`create ${name}`, e);
-        return false;
-      }
-    },
-    rename: (from, to) => io(`rename ${from}`, () => (renameSync(path(from), path(to)), true), false),
-    remove: (name) => io(`delete ${name}`, () => (unlinkSync(path(name)), true), false),
-    pid: process.pid,
-    host: hostname(),
-    processAlive: (pid) => {
-      try {
-        return process.kill(pid, 0); // signal 0 only asks whether the process exists
-      } catch (e) {
-        return code(e) === "EPERM" ? true : code(e) === "ESRCH" ? false : undefined;
-      }
-    },
-  };
-}
+export const nodeSpoolStorage = (dir: string): SpoolStorage => fsSpoolStorage(dir, modules);
 
-/** What the Node and Bun entries hand the writer. */
-export const openNodeSpool: OpenSpool = (options, url) => openSpool(nodeSpoolStorage(options.dir), options, url);
+/** What the Node entry and the CLI hand the writer. */
+export const openNodeSpool: OpenSpool = fsSpoolOpener(() => modules);

@@ -14,8 +14,10 @@
 //      python3. Both scripts write to one local receiver in this process that answers 204.
 //   3. The README's Cloudflare Worker, built by wrangler with default settings
 //      (`wrangler deploy --dry-run --outdir`, in the consumer project): gzipped and raw JS, WASM
-//      apart. Its output is then started in workerd (Miniflare) against an empty Worker:
-//      `new Miniflare` → ready, and → first response.
+//      apart. Its output is then started by the workerd binary itself (a generated config, the
+//      listening socket handed in with --socket-fd), against an empty Worker: spawn → first
+//      response to GET /. Not through Miniflare: its own set-up (serializing the modules into
+//      workerd's config from JavaScript) grows with the modules' bytes and is not Worker start-up.
 //
 // Every run is a fresh process (or a fresh workerd), one warm-up of each probe is not counted,
 // and the probes are interleaved: each round runs every probe once, the order rotated per round.
@@ -32,6 +34,7 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { createServer as createNetServer } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { basename, join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -85,8 +88,8 @@ const BUN = ONLY.has("bun")
   : undefined;
 const WRANGLER = resolve(root, "node_modules/wrangler/bin/wrangler.js");
 if (ONLY.has("workerd") && !existsSync(WRANGLER)) fail("wrangler is not installed: run `npm ci` (wrangler 4.86.0 is a devDependency).");
-const miniflare = ONLY.has("workerd")
-  ? await import("miniflare").catch((e) => fail(`miniflare cannot be loaded (${e.message}): run \`npm ci\`.`))
+const WORKERD = ONLY.has("workerd")
+  ? await import("workerd").then((m) => m.default.default ?? m.default).catch((e) => fail(`workerd cannot be loaded (${e.message}): run \`npm ci\` (workerd is a devDependency).`))
   : undefined;
 // The system python first: a version-manager shim (pyenv's is a shell script) costs a second a run.
 const PYTHON = process.env.RSS_TOOL === "time" ? undefined : ["/usr/bin/python3", "python3"].find((p) => versionOf(p));
@@ -271,43 +274,81 @@ if (ONLY.has("workerd")) {
   const wasm = files.filter((f) => f.endsWith(".wasm")).map((f) => readFileSync(join(outdir, f)));
   const size = (bufs) => ({ raw: bufs.reduce((s, b) => s + b.length, 0), gzip: bufs.reduce((s, b) => s + gzipSync(b).length, 0) });
   Object.assign(wrangler, { files, js: size(js), wasm: size(wasm) });
-  workerd.modules = files.map((f) => ({ type: f.endsWith(".wasm") ? "CompiledWasm" : "ESModule", path: join(outdir, f), contents: readFileSync(join(outdir, f)) }));
-  workerd.main = files.find((f) => /^index\.m?js$/.test(f));
-  if (!workerd.main) fail(`wrangler's output has no index.js (files: ${files.join(", ")})`);
-  // Miniflare takes modules in order, the first being the entry.
-  workerd.modules.sort((a, b) => (basename(a.path) === workerd.main ? -1 : basename(b.path) === workerd.main ? 1 : 0));
-  workerd.outdir = outdir;
-  workerd.version = pkgVersion("workerd");
-  workerd.miniflareVersion = pkgVersion("miniflare");
+  const entry = files.find((f) => /^index\.m?js$/.test(f));
+  if (!entry) fail(`wrangler's output has no index.js (files: ${files.join(", ")})`);
+  wrangler.compatibilityFlags = JSON.parse(/^compatibility_flags\s*=\s*(\[[^\]]*\])/m.exec(toml.body)?.[1] ?? "[]");
+  // The entry first; the WASM modules by the names index.js imports them by (its own file names).
+  const modules = [entry, ...files.filter((f) => f !== entry && f.endsWith(".wasm"))].map((f) => ({ name: f, type: f.endsWith(".wasm") ? "wasm" : "esModule", path: join(outdir, f) }));
+  writeFileSync(join(consumer, "empty-worker.mjs"), probeSource("empty-worker.mjs"));
+  const emptyConfig = join(consumer, "workerd-empty.capnp");
+  const workerConfig = join(consumer, "workerd-worker.capnp");
+  writeFileSync(emptyConfig, workerdConfig([{ name: "empty-worker.mjs", type: "esModule", path: join(consumer, "empty-worker.mjs") }], wrangler.compatibilityDate, wrangler.compatibilityFlags));
+  writeFileSync(workerConfig, workerdConfig(modules, wrangler.compatibilityDate, wrangler.compatibilityFlags));
+  Object.assign(workerd, { binary: WORKERD, configs: { empty: emptyConfig, worker: workerConfig }, version: pkgVersion("workerd") });
 }
 
-/** Fresh workerd: `new Miniflare` → ready, and → the first response to GET /. */
+/**
+ * A workerd config (Cap'n Proto text, written into the consumer project: `embed` paths are relative
+ * to it) serving one Worker of these modules, the first being the entry.
+ */
+function workerdConfig(modules, compatibilityDate, compatibilityFlags) {
+  const capnpString = (s) => JSON.stringify(s); // the file names and URL here are plain ASCII
+  const mods = modules
+    .map((m) => `(name = ${capnpString(m.name)}, ${m.type === "wasm" ? "wasm" : "esModule"} = embed ${capnpString(relative(consumer, m.path))})`)
+    .join(", ");
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .worker), (name = "net", network = (allow = ["public", "private", "local"])) ],
+  sockets = [ (name = "http", http = (), service = "main") ],
+);
+const worker :Workerd.Worker = (
+  modules = [ ${mods} ],
+  compatibilityDate = ${capnpString(compatibilityDate)},
+  compatibilityFlags = [ ${compatibilityFlags.map(capnpString).join(", ")} ],
+  bindings = [ (name = "PROMWIRE_REMOTE_WRITE_URL", text = ${capnpString(receiverUrl)}) ],
+  # workerd refuses fetches to 127.0.0.1 unless its outbound network allows local addresses.
+  globalOutbound = "net",
+);
+`;
+}
+
+/**
+ * A fresh workerd process serving `which` Worker: from spawn to the first response to GET /.
+ * The listening socket is opened here and handed to workerd (`--socket-fd`), so the request is
+ * sent at once and waits in the socket's backlog until the Worker is loaded and answers: no
+ * polling, and nothing but workerd's own start-up in the figure.
+ */
 async function measureWorker(which, { awaitDelivery = false } = {}) {
-  const modules =
-    which === "empty"
-      ? [{ type: "ESModule", path: join(consumer, "empty-worker.mjs"), contents: probeSource("empty-worker.mjs") }]
-      : workerd.modules;
-  const t0 = performance.now();
-  const mf = new miniflare.Miniflare({
-    modules,
-    modulesRoot: which === "empty" ? consumer : workerd.outdir,
-    compatibilityDate: wrangler.compatibilityDate,
-    bindings: { PROMWIRE_REMOTE_WRITE_URL: receiverUrl },
-    // workerd blocks fetches to 127.0.0.1 unless the outbound network allows local addresses.
-    outboundService: { network: { allow: ["public", "private", "local"] } },
-  });
+  const listener = createNetServer();
+  await new Promise((ok, ko) => listener.once("error", ko).listen(0, "127.0.0.1", ok));
+  const { port } = listener.address();
+  let child;
   try {
-    await mf.ready;
-    const readyMs = performance.now() - t0;
-    const res = await mf.dispatchFetch("http://localhost/");
-    const text = await res.text();
+    const t0 = performance.now();
+    child = spawn(workerd.binary, ["serve", workerd.configs[which], "--socket-fd", "http=3"], { stdio: ["ignore", "ignore", "pipe", listener._handle.fd] });
+    // workerd holds the socket now; closed here, this process stops accepting on it.
+    listener.close();
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise((ok) => child.once("exit", ok));
+    const answer = (async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      return { status: res.status, text: await res.text() };
+    })();
+    const first = await Promise.race([answer, exited.then((code) => ({ exited: code }))]);
     const firstMs = performance.now() - t0;
-    if (res.status !== 200 || text !== "hello") throw new Error(`workerd ${which} Worker answered ${res.status} ${JSON.stringify(text.slice(0, 200))}`);
+    if (first.exited !== undefined) throw new Error(`workerd (${which} Worker) exited with ${first.exited} before answering:\n${stderr.slice(-2000)}`);
+    if (first.status !== 200 || first.text !== "hello") throw new Error(`workerd ${which} Worker answered ${first.status} ${JSON.stringify(first.text.slice(0, 200))}`);
     // Warm-up only: the push runs in ctx.waitUntil after the response; see that it arrives.
     for (let i = 0; awaitDelivery && i < 60 && received.last === undefined; i++) await new Promise((r) => setTimeout(r, 50));
-    return { readyMs, firstMs };
+    return { firstMs };
   } finally {
-    await mf.dispose();
+    if (listener.listening) listener.close();
+    if (child && child.exitCode === null) {
+      const gone = new Promise((ok) => child.once("exit", ok));
+      child.kill("SIGKILL");
+      await gone;
+    }
   }
 }
 
@@ -453,13 +494,11 @@ if (ONLY.has("workerd")) {
     const over = opts.bare ? pairedDelta(id, opts.bare, key) : undefined;
     rows.push({ id: `${id}.${key}`, label, unit: "ms", ...s, overBare: over, text: { median: ms(s.median), range: `${s.min.toFixed(0)}–${s.max.toFixed(0)}`, overBare: over === undefined ? "" : signedMs(over) }, target: opts.target });
   };
-  wr("workerd.empty", "readyMs", "workerd: empty Worker, new Miniflare → ready", {});
-  wr("workerd.worker", "readyMs", "workerd: README Worker (wrangler build) → ready", {
+  wr("workerd.empty", "firstMs", "workerd: empty Worker, start → first response", {});
+  wr("workerd.worker", "firstMs", "workerd: README Worker (wrangler build), start → first response", {
     bare: "workerd.empty",
-    target: deltaTarget("workerd.worker", "workerd.empty", "readyMs", 10, "empty Worker", signedMs),
+    target: deltaTarget("workerd.worker", "workerd.empty", "firstMs", 10, "empty Worker", signedMs),
   });
-  wr("workerd.empty", "firstMs", "workerd: empty Worker → first response", {});
-  wr("workerd.worker", "firstMs", "workerd: README Worker → first response", { bare: "workerd.empty" });
   const gzLimit = 40 * KiB;
   rows.push({
     id: "wrangler.js.gzip", label: `wrangler ${wrangler.version}: README Worker JS, gzip`, unit: "B", median: wrangler.js.gzip,
@@ -484,7 +523,7 @@ const report = {
   cpus: availableParallelism(),
   loadavg: { before: loadBefore, after: loadAfter },
   rssTool,
-  versions: { ...versions, workerd: workerd.version, miniflare: workerd.miniflareVersion, wrangler: wrangler.version },
+  versions: { ...versions, workerd: workerd.version, wrangler: wrangler.version },
   tarball: { file: basename(tgz), bytes: tgzBytes },
   nodeModules: { bytes: nodeModulesBytes, packages },
   wrangler: ONLY.has("workerd") ? { files: wrangler.files, js: wrangler.js, wasm: wrangler.wasm, totalUploadLine: wrangler.totalUploadLine } : undefined,
@@ -496,7 +535,7 @@ if (JSON_OUT) {
 } else {
   const mark = (t) => (t ? `${t.text} ${t.ok ? "✓" : "✗"}` : "");
   console.log(`\nStart-up of a short-lived run (issue 11): ${RUNS} interleaved rounds of fresh processes, medians; over bare / targets are medians of per-round differences`);
-  const runtimes = [versions.node, versions.deno, versions.bun, workerd.version && `workerd ${workerd.version} (miniflare ${workerd.miniflareVersion})`];
+  const runtimes = [versions.node, versions.deno, versions.bun, workerd.version && `workerd ${workerd.version}`];
   console.log(`${runtimes.filter(Boolean).join(", ")}; peak RSS and CPU time: ${rssTool}`);
   console.log(`package: ${basename(tgz)} (${kib(tgzBytes)}), installed alone into a fresh project; probes in bench/startup/; receiver on 127.0.0.1 answering 204\n`);
   console.log("| row | median | min–max | over bare | target | CPU user+sys (over bare) |");

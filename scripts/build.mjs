@@ -34,6 +34,26 @@ const shared = {
 
 rmSync("dist", { recursive: true, force: true });
 
+/**
+ * The bundled Effect's view of `Error.stackTraceLimit`, as if stack traces were off. Effect
+ * reads it for debugging aids only: at evaluation it probes how the engine names stack frames
+ * (`internalCall`, the continuation probe: the code it then picks behaves the same either way), and
+ * `Effect.fn` and Layer capture call-site errors for span traces. The first read of a probe's
+ * `.stack` costs Deno 5–18 ms at each job's start (measured: it formats a frame in a dynamically
+ * imported chunk). The bundled copy serves promwire's own sender: no user code sees its spans or
+ * stack frames, so it skips those captures and never writes the global `Error.stackTraceLimit`.
+ * `promwire/effect` runs on the user's own `effect`, untouched.
+ */
+const effectWithoutStackProbes = {
+  name: "effect-without-stack-probes",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]effect[\\/]dist[\\/]internal[\\/]stackTraceLimit\.js$/ }, () => ({
+      contents: "export const isStackTraceLimitWritable = () => false;\nexport const getStackTraceLimit = () => 0;\nexport const setStackTraceLimit = () => {};\n",
+      loader: "js",
+    }));
+  },
+};
+
 const main = await build({
   ...shared,
   entryPoints: {
@@ -61,6 +81,7 @@ const main = await build({
   // fallback clock), and no other code in these bundles reads `globalThis.process` (the
   // adapters use the runtime's own globals), so the read is folded away at build time.
   define: { "globalThis.process": "undefined" },
+  plugins: [effectWithoutStackProbes],
   metafile: true,
 });
 

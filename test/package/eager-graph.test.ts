@@ -4,7 +4,7 @@
 // puts modules reached from the same entries into one chunk, so a single plain helper imported
 // from an Effect module (as `parseRetryAfter` once was, from attempt.ts) silently makes Effect
 // eager again; this test reads the built chunks' source maps to catch that.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -55,5 +55,37 @@ describe("importing a runtime entry loads no Effect", () => {
     const engineGraph = graph(engine!.slice(DIST.length + 1));
     const withEffect = [...engineGraph.eager].filter((f) => !eager.has(f) && fromEffect(f).length > 0);
     expect(withEffect.length).toBeGreaterThan(0);
+  });
+});
+
+describe("what else a runtime entry leaves for later", () => {
+  const nodeBuiltins = (entry: string): string[] =>
+    [...graph(entry).eager].flatMap((f) => [...readFileSync(f, "utf8").matchAll(/\bfrom\s*"(node:[\w/]+)"|\bimport\s*"(node:[\w/]+)"/g)].map((m) => m[1] ?? m[2]));
+
+  it("dist/bun.js imports no node: module (Bun loads node:fs and node:os only for a spool or a certificate file)", () => {
+    expect(nodeBuiltins("bun.js")).toEqual([]);
+  });
+
+  it("dist/node.js does import them (so the check above can fail)", () => {
+    expect(new Set(nodeBuiltins("node.js"))).toEqual(new Set(["node:fs", "node:os", "node:path"]));
+  });
+});
+
+describe("the bundled Effect skips its stack-trace probes (scripts/build.mjs)", () => {
+  const chunks = readdirSync(resolve(DIST, "chunks"))
+    .filter((f) => f.endsWith(".js"))
+    .map((f) => resolve(DIST, "chunks", f));
+  const effectChunks = chunks.filter((f) => fromEffect(f).length > 0);
+
+  it("the chunks holding Effect's modules never set Error.stackTraceLimit", () => {
+    expect(effectChunks.length).toBeGreaterThan(0);
+    for (const f of effectChunks) expect(readFileSync(f, "utf8"), f).not.toMatch(/Error\.stackTraceLimit\s*=/);
+  });
+
+  it("Effect's own module does set it (so the check above can fail), and promwire/effect keeps the user's effect", () => {
+    const own = readFileSync(resolve(import.meta.dirname, "../../node_modules/effect/dist/internal/stackTraceLimit.js"), "utf8");
+    expect(own).toMatch(/Error\.stackTraceLimit\s*=/);
+    const effectEntry = readFileSync(resolve(DIST, "effect.js"), "utf8");
+    expect(effectEntry).toMatch(/from\s*"effect\/Effect"/);
   });
 });
