@@ -14,6 +14,7 @@ import type { RemoteWriter } from "./remote-writer.ts";
 import type { Connect } from "../http/connection.ts";
 import type { SendEngine } from "./send-engine.ts";
 import { WriterFront } from "./writer-front.ts";
+import { isSnappyReady, loadSnappy } from "../../wire/snappy.ts";
 
 /** Lets a timer not keep the process alive (a runtime's own way: Node's `unref`, `Deno.unrefTimer`). */
 export type UnrefTimer = (timer: ReturnType<typeof setTimeout>) => void;
@@ -64,10 +65,19 @@ export function makeRemoteWriterInternals(options: RemoteWriteOptions, hooks: Wr
   const hold = hooks.holdOpen ?? (<T>(p: Promise<T>): Promise<T> => p);
   let engine: Promise<SendEngine> | undefined;
   let attached: SendEngine | undefined;
-  const load = (): Promise<SendEngine> =>
-    (engine ??= import("./send-engine.ts")
-      .then((m) => m.attachSender(front, hooks.unrefTimer))
-      .then((e) => (attached = e)));
+  const load = (): Promise<SendEngine> => {
+    if (engine === undefined) {
+      // snappy's WASM is fetched and compiled while the sender's modules load, not after: the
+      // compile runs on the engine's background threads, and each is a dynamic import (Deno:
+      // 5–10 ms apiece at a job's start, measured). A failure is the sender's to report, when it
+      // first compresses (sender.ts), as it always was.
+      if (!isSnappyReady()) loadSnappy().catch(() => {});
+      engine = import("./send-engine.ts")
+        .then((m) => m.attachSender(front, hooks.unrefTimer))
+        .then((e) => (attached = e));
+    }
+    return engine;
+  };
   const loadInBackground = (): void => {
     // The loop starts once the sender is loaded (then with this data); a failed load is said
     // once here, and again by whoever waits on flush() or close().
