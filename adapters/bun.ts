@@ -20,7 +20,7 @@ import { runtimePushgateway, runtimeRemoteWrite, type RuntimeGlue } from "../cor
 import { OpenWriters } from "../core/runtime/open-writers.ts";
 import { useEmbeddedSnappyOnDemand } from "../core/wire/snappy-on-demand.ts";
 import { installProcessExitHooks } from "./process-hooks.ts";
-import { fsSpoolOpener } from "./spool-fs.ts";
+import { fsSpoolOpener, type NodeFileModules } from "./spool-fs.ts";
 import { startPeriodic } from "../core/client/periodic.ts";
 
 useEmbeddedSnappyOnDemand();
@@ -28,17 +28,21 @@ useEmbeddedSnappyOnDemand();
 export * from "../core/runtime/entry.ts";
 
 const getEnv = (name: string): string | undefined => process.env[name];
-// node:fs and node:os are taken when first needed, not imported: at import they would cost every
-// Bun job 5–8 ms (measured), and only a spool or a certificate file named in the environment
-// reads files. Bun has `process.getBuiltinModule` (synchronous, as these callers need).
-const fs = (): typeof import("node:fs") => process.getBuiltinModule("node:fs");
+// node:fs, node:os and node:path are taken when first needed, not imported: at import they
+// would cost every Bun job 5–8 ms (measured), and only a spool or a certificate file named in
+// the environment reads files. Bun has `process.getBuiltinModule` (synchronous, as these callers need).
+const fileModules = (): NodeFileModules => ({
+  fs: process.getBuiltinModule("node:fs"),
+  os: process.getBuiltinModule("node:os"),
+  path: process.getBuiltinModule("node:path"),
+});
 const glue: RuntimeGlue = {
   getEnv,
   unrefTimer: (timer) => timer.unref(),
   installExitHooks: installProcessExitHooks,
   connect: runtimeConnect({ getEnv, readsProxyEnv: false, transport: lazyTransport(() => import("./bun-fetch.ts").then((m) => m.bunFetch)) }),
-  connectionFromEnv: (given, resolved) => withConnectionFromEnv(getEnv, (path) => fs().readFileSync(path, "utf8"), given, resolved),
-  openSpool: fsSpoolOpener(() => ({ fs: fs(), os: process.getBuiltinModule("node:os"), path: process.getBuiltinModule("node:path") })),
+  connectionFromEnv: (given, resolved) => withConnectionFromEnv(getEnv, (path) => fileModules().fs.readFileSync(path, "utf8"), given, resolved),
+  openSpool: fsSpoolOpener(fileModules),
   startPeriodic,
 };
 const open = /* @__PURE__ */ new OpenWriters();

@@ -30,7 +30,8 @@ export interface SendEngine {
  * @example const engine = await attachSender(front, (t) => t.unref()); await engine.close();
  */
 export async function attachSender(front: WriterFront, unref?: UnrefTimer): Promise<SendEngine> {
-  // Compile snappy now, while the loop waits for its batch; the first encode awaits it (sender.ts).
+  // Already compiling (writer.ts starts it with this module's import): the same promise, joined
+  // here only so that a spool can wait for it; the first encode awaits it too (sender.ts).
   const snappy = loadSnappy().catch(() => {});
   if (front.spool !== undefined) {
     // spoolNow() encodes synchronously: snappy must be ready before the engine is handed out.
