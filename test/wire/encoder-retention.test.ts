@@ -47,7 +47,9 @@ describe("WriteRequestEncoder", () => {
   it("the slices it is given are slices (the premise: one retained name keeps its page)", () => {
     const before = heapAfterGc();
     const kept = pageSeries(0).map((s) => s.labels[1]);
-    expect(heapAfterGc() - before).toBeGreaterThan(PAGE_CHARS * 0.9);
+    // The page is 2 MB; names copied out of it would hold a few KB. Half the page is the line
+    // between the two: the heap's own bookkeeping has moved this difference by 220 KB.
+    expect(heapAfterGc() - before).toBeGreaterThan(PAGE_CHARS * 0.5);
     const copies = kept.map(unpinned);
     kept.length = 0;
     expect(heapAfterGc() - before).toBeLessThan(PAGE_CHARS * 0.1);
