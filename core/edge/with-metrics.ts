@@ -35,22 +35,29 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * A trailing flush: after requests whose own flush was skipped (one was running, or the interval
  * had not passed), flush once more when allowed — so that the last requests' values go out
  * within the interval instead of waiting for a later request that may never come before the
- * isolate is evicted. Runs inside `waitUntil`, so it ends within the flush deadline: past the
- * point where a flush would no longer fit, it flushes regardless of the interval. It flushes
- * again if requests ended while its flush ran (`generation` moved on).
+ * isolate is evicted. Runs inside `waitUntil`: it ends by `endsBy()`, the end of the budget of the
+ * latest request that handed it to its `waitUntil` (each does: the runtime keeps the isolate for
+ * that long), and past the point where a flush would no longer fit, it flushes regardless of the
+ * interval. It flushes again if requests ended while its flush ran (`generation` moved on).
  */
-async function trailingFlush<O extends { readonly intervalMs: number; readonly deadlineMs: number }>(iso: IsolateFlusher<O>, options: O, generation: () => number): Promise<void> {
-  const started = Date.now();
+async function trailingFlush<O extends { readonly intervalMs: number; readonly deadlineMs: number }>(
+  iso: IsolateFlusher<O>,
+  options: O,
+  generation: () => number,
+  endsBy: () => number,
+): Promise<void> {
   let sent = -1;
-  let backoff = Math.max(options.intervalMs, TRAIL_RETRY_MS);
+  const firstPause = Math.max(options.intervalMs, TRAIL_RETRY_MS);
+  let backoff = firstPause;
   for (;;) {
-    const left = options.deadlineMs - (Date.now() - started);
+    const left = endsBy() - Date.now();
     const gen = generation();
     if (left <= 0) return;
     if (gen === sent) {
       // Every request is in a flush; but a delivery that failed left its values waiting (reports
       // to the aggregator), and with no further request nothing would send them: try again after
-      // a growing pause, while a whole flush still fits the budget (never a tight loop).
+      // a growing pause, shortened to what still leaves a whole flush time in the budget (never
+      // a tight loop: no pause under a second).
       const s = iso.stats();
       if (s.flushing) {
         // A flush is running (a request's own): its delivery may fail too; see how it ends.
@@ -58,11 +65,11 @@ async function trailingFlush<O extends { readonly intervalMs: number; readonly d
         continue;
       }
       if (!((s.pending ?? 0) > 0)) return;
-      const wait = backoff;
+      const wait = Math.min(backoff, left - TRAIL_MIN_FLUSH_MS);
       backoff *= 2;
-      if (wait > left - TRAIL_MIN_FLUSH_MS) return;
+      if (wait < TRAIL_RETRY_MS) return;
       await sleep(wait);
-      const again = iso.flush({ ...options, force: true, deadlineMs: options.deadlineMs - (Date.now() - started) });
+      const again = iso.flush({ ...options, force: true, deadlineMs: endsBy() - Date.now() });
       if (again === undefined) return; // a request's own flush took over
       await again;
       continue;
@@ -79,6 +86,8 @@ async function trailingFlush<O extends { readonly intervalMs: number; readonly d
     }
     sent = gen; // the snapshot is taken when flush() is called: it holds every request up to `gen`
     await done;
+    // What this flush delivered leaves nothing waiting: a later retry starts from the first pause.
+    if (!((iso.stats().pending ?? 0) > 0)) backoff = firstPause;
   }
 }
 
@@ -233,9 +242,13 @@ function wrap<Env, M>(
   let reporter: IsolateFlusher<{ readonly env: Env; readonly intervalMs: number; readonly deadlineMs: number }> | undefined;
   let isoMetrics: M | undefined;
   let defined = false;
-  /** Requests ended so far (isolate scope), and the trailing flush that covers them, if running. */
+  /**
+   * Requests ended so far (isolate scope), the trailing flush that covers them, if running, and
+   * when the budget of the latest request that waits for it ends (Date.now() ms).
+   */
   let ended = 0;
   let trailer: Promise<void> | undefined;
+  let trailerEndsBy = 0;
   const writerOptions = (env: Env): Partial<RemoteWriteOptions> => {
     const given = typeof options.remoteWrite === "function" ? options.remoteWrite(env) : (options.remoteWrite ?? {});
     return remoteWriteOptionsFromEnv(bindingReader(env), given);
@@ -277,15 +290,23 @@ function wrap<Env, M>(
       };
       ended++;
       const target: IsolateFlusher<typeof flushOptions> = reporter ?? (iso as IsolateState);
+      // This request's budget: the trailing flush it hands to its waitUntil may run until then.
+      const endsBy = Date.now() + flushOptions.deadlineMs;
+      const trail = (): Promise<void> => {
+        trailerEndsBy = Math.max(trailerEndsBy, endsBy);
+        return (trailer ??= trailingFlush(target, flushOptions, () => ended, () => trailerEndsBy).finally(() => {
+          trailer = undefined;
+        }));
+      };
       const done = target.flush(flushOptions);
-      if (done !== undefined) {
-        ctx.waitUntil(done);
+      if (done === undefined) {
+        ctx.waitUntil(trail());
         return;
       }
-      trailer ??= trailingFlush(target, flushOptions, () => ended).finally(() => {
-        trailer = undefined;
-      });
-      ctx.waitUntil(trailer);
+      // This request's own flush. A delivery of it that fails (a report whose answer was lost)
+      // leaves its values waiting; should no request follow, nothing else would send them: the
+      // trailing flush retries them, within this request's budget.
+      ctx.waitUntil(done.then(() => ((target.stats().pending ?? 0) > 0 ? trail() : undefined)));
       return;
     }
     ctx.waitUntil(

@@ -99,4 +99,44 @@ describe("withMetrics (isolate scope)", () => {
     await ctx.settled();
     expect(lastValue(path).value).toBe(5);
   });
+
+  it("one request whose own report loses its answer, then silence: the report is sent again within that request's waitUntil", async () => {
+    const ctx = context();
+    const deliveries: Array<{ at: number; pending: number }> = [];
+    let pending = 0;
+    let flushing = false;
+    // An aggregator reporter whose first delivery is applied but its answer lost: the values stay waiting.
+    const worker = withMetrics<{ PROMWIRE_REMOTE_WRITE_URL: string }, { requests: Counter }>(
+      async (_req, _env, _ctx, { metrics }) => {
+        metrics.requests.inc();
+        return new Response("ok");
+      },
+      {
+        metrics: (registry) => ({ requests: new Counter({ name: "worker_requests_total", help: "Requests.", registry }) }),
+        flushIntervalMs: 200,
+        aggregate: {
+          state: { name: "withMetrics" },
+          attach: () => ({
+            flush: () => {
+              if (flushing) return undefined;
+              flushing = true;
+              return (async () => {
+                await new Promise((r) => setTimeout(r, 5));
+                deliveries.push({ at: Date.now(), pending });
+                pending = deliveries.length === 1 ? 1 : 0; // the first answer is lost
+                flushing = false;
+              })();
+            },
+            nextFlushIn: () => 0,
+            stats: () => ({ flushing, pending }),
+          }),
+        },
+      },
+    );
+    const res = await worker.fetch!(new Request("http://worker/"), { PROMWIRE_REMOTE_WRITE_URL: "http://unset.invalid" }, ctx);
+    expect(await res.text()).toBe("ok");
+    await ctx.settled();
+    expect(deliveries.map((d) => d.pending)).toEqual([0, 1]);
+    expect(pending).toBe(0);
+  });
 });
